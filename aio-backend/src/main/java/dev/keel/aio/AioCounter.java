@@ -1,0 +1,18 @@
+package dev.keel.aio;
+
+/** Native operations a context counts at the point where it hands them to the kernel. */
+public enum AioCounter {
+    /** Kernel entries made to submit work (io_uring_enter, io_submit, lio_listio, worker hand-offs). */
+    SUBMIT_CALLS,
+    READS,
+    /** Positional writes and appends. */
+    WRITES,
+    /** fdatasync(2), or its asynchronous equivalent (IORING_FSYNC_DATASYNC, IOCB_CMD_FDSYNC, aio_fsync(O_DSYNC)). */
+    DATA_SYNCS,
+    /** fsync(2), or its asynchronous equivalent. */
+    FILE_SYNCS,
+    /** Completions delivered. */
+    COMPLETIONS,
+    /** Kernel entries made to wait for completions. */
+    WAIT_CALLS
+}

@@ -1,0 +1,75 @@
+package dev.keel.aio;
+
+/**
+ * How to open an {@link AioContext}. Immutable: each wither returns a copy.
+ *
+ * <pre>
+ *   AioContext ctx = Aio.open(AioOptions.defaults().backend("io_uring").maxInFlight(64));
+ * </pre>
+ */
+public final class AioOptions {
+    public static final int DEFAULT_MAX_IN_FLIGHT = 256;
+    public static final int MAX_MAX_IN_FLIGHT = 32768;
+    public static final int DEFAULT_WORKER_THREADS = 4;
+    public static final int MAX_WORKER_THREADS = 256;
+
+    private static final AioOptions DEFAULTS = new AioOptions(null, DEFAULT_MAX_IN_FLIGHT, DEFAULT_WORKER_THREADS);
+
+    private final String backend;
+    private final int maxInFlight;
+    private final int workerThreads;
+
+    private AioOptions(String backend, int maxInFlight, int workerThreads) {
+        this.backend = backend;
+        this.maxInFlight = maxInFlight;
+        this.workerThreads = workerThreads;
+    }
+
+    /** The best backend available, 256 requests in flight, 4 worker threads where a backend uses them. */
+    public static AioOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /**
+     * Forces a backend by name ({@code io_uring}, {@code linux-aio}, {@code posix},
+     * {@code threads}); null picks the best available, or the system property
+     * {@code keel.aio.backend} when set. A forced backend that cannot run is an error, never a
+     * silent fallback.
+     */
+    public AioOptions backend(String name) {
+        return new AioOptions(name, maxInFlight, workerThreads);
+    }
+
+    /** Requests submitted and not yet delivered, at most; 1 to 32768. */
+    public AioOptions maxInFlight(int requests) {
+        if (requests < 1 || requests > MAX_MAX_IN_FLIGHT) {
+            throw new IllegalArgumentException("maxInFlight=" + requests + " must be between 1 and " + MAX_MAX_IN_FLIGHT);
+        }
+        return new AioOptions(backend, requests, workerThreads);
+    }
+
+    /** Worker threads for the user-level backend ({@code threads}); 1 to 256. */
+    public AioOptions workerThreads(int threads) {
+        if (threads < 1 || threads > MAX_WORKER_THREADS) {
+            throw new IllegalArgumentException("workerThreads=" + threads + " must be between 1 and " + MAX_WORKER_THREADS);
+        }
+        return new AioOptions(backend, maxInFlight, threads);
+    }
+
+    public String backend() {
+        return backend;
+    }
+
+    public int maxInFlight() {
+        return maxInFlight;
+    }
+
+    public int workerThreads() {
+        return workerThreads;
+    }
+
+    @Override
+    public String toString() {
+        return "AioOptions[backend=" + backend + ", maxInFlight=" + maxInFlight + ", workerThreads=" + workerThreads + "]";
+    }
+}

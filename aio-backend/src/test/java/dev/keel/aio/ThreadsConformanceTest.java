@@ -1,0 +1,25 @@
+package dev.keel.aio;
+
+import dev.keel.aio.conformance.AioConformanceSuite;
+import dev.keel.aio.conformance.CountingSyscalls;
+import dev.keel.aio.threads.ThreadsBackend;
+
+/** The conformance suite on the threads backend, with syncs counted at the native-call boundary. */
+class ThreadsConformanceTest extends AioConformanceSuite {
+    private final CountingSyscalls syscalls = new CountingSyscalls();
+
+    @Override
+    protected String backendName() {
+        return ThreadsBackend.NAME;
+    }
+
+    @Override
+    protected AioContext openContext(AioOptions options) {
+        return new ThreadsBackend(syscalls).open(options);
+    }
+
+    @Override
+    protected long nativeSyncs(AioContext context, SyncMode mode) {
+        return mode == SyncMode.DATA ? syscalls.fdatasyncs.get() : syscalls.fsyncs.get();
+    }
+}

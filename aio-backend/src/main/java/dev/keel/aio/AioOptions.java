@@ -1,5 +1,8 @@
 package dev.keel.aio;
 
+import java.nio.ByteBuffer;
+import java.util.List;
+
 /**
  * How to open an {@link AioContext}. Immutable: each wither returns a copy.
  *
@@ -13,16 +16,19 @@ public final class AioOptions {
     public static final int DEFAULT_WORKER_THREADS = 4;
     public static final int MAX_WORKER_THREADS = 256;
 
-    private static final AioOptions DEFAULTS = new AioOptions(null, DEFAULT_MAX_IN_FLIGHT, DEFAULT_WORKER_THREADS);
+    private static final AioOptions DEFAULTS =
+        new AioOptions(null, DEFAULT_MAX_IN_FLIGHT, DEFAULT_WORKER_THREADS, List.of());
 
     private final String backend;
     private final int maxInFlight;
     private final int workerThreads;
+    private final List<ByteBuffer> registeredBuffers;
 
-    private AioOptions(String backend, int maxInFlight, int workerThreads) {
+    private AioOptions(String backend, int maxInFlight, int workerThreads, List<ByteBuffer> registeredBuffers) {
         this.backend = backend;
         this.maxInFlight = maxInFlight;
         this.workerThreads = workerThreads;
+        this.registeredBuffers = registeredBuffers;
     }
 
     /** The best backend available, 256 requests in flight, 4 worker threads where a backend uses them. */
@@ -37,7 +43,7 @@ public final class AioOptions {
      * silent fallback.
      */
     public AioOptions backend(String name) {
-        return new AioOptions(name, maxInFlight, workerThreads);
+        return new AioOptions(name, maxInFlight, workerThreads, registeredBuffers);
     }
 
     /** Requests submitted and not yet delivered, at most; 1 to 32768. */
@@ -45,7 +51,7 @@ public final class AioOptions {
         if (requests < 1 || requests > MAX_MAX_IN_FLIGHT) {
             throw new IllegalArgumentException("maxInFlight=" + requests + " must be between 1 and " + MAX_MAX_IN_FLIGHT);
         }
-        return new AioOptions(backend, requests, workerThreads);
+        return new AioOptions(backend, requests, workerThreads, registeredBuffers);
     }
 
     /** Worker threads for the user-level backend ({@code threads}); 1 to 256. */
@@ -53,7 +59,26 @@ public final class AioOptions {
         if (threads < 1 || threads > MAX_WORKER_THREADS) {
             throw new IllegalArgumentException("workerThreads=" + threads + " must be between 1 and " + MAX_WORKER_THREADS);
         }
-        return new AioOptions(backend, maxInFlight, threads);
+        return new AioOptions(backend, maxInFlight, threads, registeredBuffers);
+    }
+
+    /**
+     * Direct buffers to register with the kernel for the context's life (what seed 004 calls
+     * locking the transfer memory; io_uring's fixed buffers). A request whose memory lies wholly
+     * inside one of them may then skip the per-request page pinning. Backends without the
+     * facility ignore the list. The buffers must stay reachable while the context is open.
+     */
+    public AioOptions registeredBuffers(ByteBuffer... buffers) {
+        for (int i = 0; i < buffers.length; i++) {
+            if (buffers[i] == null || !buffers[i].isDirect()) {
+                throw new IllegalArgumentException("registeredBuffers[" + i + "] must be a direct ByteBuffer");
+            }
+        }
+        return new AioOptions(backend, maxInFlight, workerThreads, List.of(buffers));
+    }
+
+    public List<ByteBuffer> registeredBuffers() {
+        return registeredBuffers;
     }
 
     public String backend() {
@@ -70,6 +95,7 @@ public final class AioOptions {
 
     @Override
     public String toString() {
-        return "AioOptions[backend=" + backend + ", maxInFlight=" + maxInFlight + ", workerThreads=" + workerThreads + "]";
+        return "AioOptions[backend=" + backend + ", maxInFlight=" + maxInFlight + ", workerThreads=" + workerThreads
+            + ", registeredBuffers=" + registeredBuffers.size() + "]";
     }
 }

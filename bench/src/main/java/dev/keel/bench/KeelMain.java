@@ -1,0 +1,56 @@
+package dev.keel.bench;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+
+/**
+ * The {@code keel} command line. Exit codes, as kafka-dump-log and etcd-dump-logs users expect:
+ * 0 success, 1 a failure the command found (damage, a failed check, an I/O error), 2 a usage
+ * error (bad option, unknown backend, bad value). Errors print one line, never a stack trace;
+ * {@code KEEL_DEBUG=1} adds it.
+ */
+@Command(name = "keel", mixinStandardHelpOptions = true, version = "keel 0.1.0",
+    description = "Keel: an embedded write-ahead log for the JVM. Tools and benchmarks.",
+    subcommands = {AioDemoCommand.class})
+public final class KeelMain {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILED = 1;
+    public static final int EXIT_USAGE = 2;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit code (for tests). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new KeelMain());
+        cli.setExecutionExceptionHandler(KeelMain::handle);
+        return cli.execute(args);
+    }
+
+    private static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        String name = cmd.getCommandSpec().qualifiedName();
+        if (System.getenv("KEEL_DEBUG") != null) {
+            e.printStackTrace(cmd.getErr());
+        }
+        if (e instanceof IllegalArgumentException) {
+            cmd.getErr().println(name + ": " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        cmd.getErr().println(name + ": " + describe(e));
+        return EXIT_FAILED;
+    }
+
+    /** A one-line description; java.nio's file exceptions say only the path, so name the kind too. */
+    static String describe(Exception e) {
+        if (e instanceof FileSystemException fse) {
+            String reason = fse.getReason() != null ? fse.getReason() : e.getClass().getSimpleName();
+            return fse.getFile() + ": " + reason;
+        }
+        String kind = e instanceof IOException ? "" : e.getClass().getSimpleName() + ": ";
+        return kind + e.getMessage();
+    }
+}

@@ -1,0 +1,251 @@
+package dev.keel.bench.jmh;
+
+import dev.keel.aio.AddressOf;
+import dev.keel.aio.Aio;
+import dev.keel.aio.AioContext;
+import dev.keel.aio.AioException;
+import dev.keel.aio.AioOptions;
+import dev.keel.aio.AioRequest;
+import dev.keel.aio.NativeFile;
+import dev.keel.aio.OpenFlag;
+import dev.keel.aio.SyncMode;
+import org.agrona.BufferUtil;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Submit-plus-complete through the AIO layer, per backend, at a constant queue depth: each
+ * invocation reaps whatever has completed (at least one) and resubmits those requests as one
+ * batch, so {@code depth} requests stay in flight. The primary score counts invocations; the
+ * {@code ops} aux counter counts requests completed, the figure to compare. Each iteration also
+ * prints CPU ns per request ({@link CpuMeter}).
+ *
+ * <ul>
+ *   <li>{@code write4k}: 4 KiB positioned writes into a preallocated 64 MiB file, depth 1 and 32.</li>
+ *   <li>{@code write4kDataSync}: a 4 KiB write plus a DATA sync barrier, one pair in flight.</li>
+ *   <li>{@code read1m}: 1 MiB sequential reads of a 256 MiB file (page cache warm), depth 8.</li>
+ * </ul>
+ *
+ * Run: {@code java -cp bench/target/keel.jar org.openjdk.jmh.Main AioBenchmark -p backend=threads,io_uring}.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(1)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 3)
+public class AioBenchmark {
+    private static final int WRITE_BYTES = 4096;
+    private static final long WRITE_FILE_BYTES = 64L << 20;
+    private static final int READ_BYTES = 1 << 20;
+    private static final long READ_FILE_BYTES = 256L << 20;
+
+    /** Requests completed; JMH reports it as a rate beside the invocation score. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Completed {
+        public long ops;
+    }
+
+    /** One context, one file, {@code depth} requests kept in flight. */
+    @State(Scope.Thread)
+    public static class Pipeline {
+        @Param({"threads"})
+        public String backend;
+
+        @Param({"1", "32"})
+        public int depth;
+
+        Path dir;
+        AioContext ctx;
+        NativeFile file;
+        ByteBuffer buffer;
+        AioRequest[] requests;
+        AioRequest[] out;
+        long nextOffset;
+        long fileBytes;
+        int transferBytes;
+        final CpuMeter cpu = new CpuMeter();
+        long completed;
+
+        void open(int transferBytes, long fileBytes, boolean preload) throws IOException {
+            this.transferBytes = transferBytes;
+            this.fileBytes = fileBytes;
+            dir = Files.createTempDirectory(Path.of(System.getProperty("keel.bench.dir", ".")), "keel-jmh-");
+            ctx = Aio.open(AioOptions.defaults().backend(backend).maxInFlight(Math.max(2, depth * 2)));
+            file = NativeFile.open(dir.resolve("bench.dat"), OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE);
+            file.allocate(0, fileBytes);
+            buffer = BufferUtil.allocateDirectAligned(depth * transferBytes, 4096);
+            requests = new AioRequest[depth * 2];
+            out = new AioRequest[depth * 2];
+            if (preload) {
+                fill(file, buffer, fileBytes, transferBytes);
+            }
+        }
+
+        long next() {
+            long at = nextOffset;
+            nextOffset = (nextOffset + transferBytes) % fileBytes;
+            return at;
+        }
+
+        @Setup(Level.Iteration)
+        public void startIteration() {
+            cpu.start(completed);
+        }
+
+        @TearDown(Level.Iteration)
+        public void endIteration() {
+            cpu.report("backend=" + backend + " depth=" + depth, completed);
+        }
+
+        @TearDown(Level.Trial)
+        public void close() throws IOException {
+            while (ctx.inFlight() > 0) {
+                ctx.await(out, 1, out.length, AioContext.INFINITE);
+            }
+            ctx.close();
+            file.close();
+            Files.deleteIfExists(file.path());
+            Files.deleteIfExists(dir);
+        }
+
+        /** Writes the whole file once so reads come from the page cache, not from holes. */
+        private static void fill(NativeFile f, ByteBuffer buf, long bytes, int chunk) throws IOException {
+            try (AioContext c = Aio.open(AioOptions.defaults().backend("threads"))) {
+                AioRequest[] one = {new AioRequest()};
+                for (long at = 0; at < bytes; at += chunk) {
+                    one[0].prepareWrite(f, at, AddressOf.buffer(buf), Math.min(chunk, buf.capacity()));
+                    if (c.submitAndWait(one, 0, 1) != 1) {
+                        throw new IOException("preload write at " + at + " failed: " + one[0].errno());
+                    }
+                }
+            }
+        }
+    }
+
+    /** Positioned 4 KiB writes. */
+    public static class Writes extends Pipeline {
+        @Setup(Level.Trial)
+        public void setUp() throws IOException {
+            open(WRITE_BYTES, WRITE_FILE_BYTES, false);
+            for (int i = 0; i < depth; i++) {
+                requests[i] = new AioRequest()
+                    .prepareWrite(file, next(), AddressOf.buffer(buffer) + (long) i * WRITE_BYTES, WRITE_BYTES).tag(i);
+            }
+            ctx.submit(requests, 0, depth);
+        }
+    }
+
+    /** 1 MiB sequential reads of a preloaded file. */
+    public static class Reads extends Pipeline {
+        @Setup(Level.Trial)
+        public void setUp() throws IOException {
+            open(READ_BYTES, READ_FILE_BYTES, true);
+            for (int i = 0; i < depth; i++) {
+                requests[i] = new AioRequest()
+                    .prepareRead(file, next(), AddressOf.buffer(buffer) + (long) i * READ_BYTES, READ_BYTES).tag(i);
+            }
+            ctx.submit(requests, 0, depth);
+        }
+    }
+
+    @Benchmark
+    public int write4k(Writes s, Completed c) throws AioException {
+        int n = s.ctx.await(s.out, 1, s.out.length, AioContext.INFINITE);
+        for (int i = 0; i < n; i++) {
+            AioRequest r = s.out[i];
+            if (r.result() != WRITE_BYTES) {
+                throw new IllegalStateException("write failed: " + r.errno());
+            }
+            r.prepareWrite(s.file, s.next(), AddressOf.buffer(s.buffer) + r.tag() * WRITE_BYTES, WRITE_BYTES);
+        }
+        resubmit(s, n);
+        c.ops += n;
+        s.completed += n;
+        return n;
+    }
+
+    @Benchmark
+    public int read1m(Reads s, Completed c) throws AioException {
+        int n = s.ctx.await(s.out, 1, s.out.length, AioContext.INFINITE);
+        for (int i = 0; i < n; i++) {
+            AioRequest r = s.out[i];
+            if (r.result() != READ_BYTES) {
+                throw new IllegalStateException("read failed: " + r.result());
+            }
+            r.prepareRead(s.file, s.next(), AddressOf.buffer(s.buffer) + r.tag() * READ_BYTES, READ_BYTES);
+        }
+        resubmit(s, n);
+        c.ops += n;
+        s.completed += n;
+        return n;
+    }
+
+    private static void resubmit(Pipeline s, int n) throws AioException {
+        int done = 0;
+        while (done < n) {
+            done += s.ctx.submit(s.out, done, n - done);
+        }
+    }
+
+    /** One 4 KiB write and its DATA sync barrier, submitted as one batch and waited for. */
+    @State(Scope.Thread)
+    public static class SyncedWrite {
+        @Param({"threads"})
+        public String backend;
+
+        Path dir;
+        AioContext ctx;
+        NativeFile file;
+        ByteBuffer buffer;
+        final AioRequest[] pair = {new AioRequest(), new AioRequest()};
+        long offset;
+
+        @Setup(Level.Trial)
+        public void setUp() throws IOException {
+            dir = Files.createTempDirectory(Path.of(System.getProperty("keel.bench.dir", ".")), "keel-jmh-");
+            ctx = Aio.open(AioOptions.defaults().backend(backend).maxInFlight(4));
+            file = NativeFile.open(dir.resolve("sync.dat"), OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE);
+            file.allocate(0, WRITE_FILE_BYTES);
+            buffer = BufferUtil.allocateDirectAligned(WRITE_BYTES, 4096);
+        }
+
+        @TearDown(Level.Trial)
+        public void close() throws IOException {
+            ctx.close();
+            file.close();
+            Files.deleteIfExists(file.path());
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    @Benchmark
+    public int write4kDataSync(SyncedWrite s) throws AioException {
+        s.pair[0].prepareWrite(s.file, s.offset, s.buffer, WRITE_BYTES);
+        s.pair[1].prepareSync(s.file, SyncMode.DATA);
+        s.offset = (s.offset + WRITE_BYTES) % WRITE_FILE_BYTES;
+        int ok = s.ctx.submitAndWait(s.pair, 0, 2);
+        if (ok != 2) {
+            throw new IllegalStateException("write+sync failed: " + s.pair[0].errno() + " " + s.pair[1].errno());
+        }
+        return ok;
+    }
+}

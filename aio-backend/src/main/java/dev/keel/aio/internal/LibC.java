@@ -62,6 +62,21 @@ public final class LibC {
 
     public static native int pipe2(int[] fds, int flags);
 
+    public static final int PROT_READ = 1;
+    public static final int PROT_WRITE = 2;
+    public static final int MAP_SHARED = 1;
+    public static final int MAP_PRIVATE = 2;
+    public static final int MAP_ANONYMOUS = 0x20;
+    public static final int MAP_POPULATE = 0x8000;
+    /** mmap's failure value, (void *) -1. */
+    public static final long MAP_FAILED = -1L;
+
+    public static native long mmap(long addr, long length, int prot, int flags, int fd, long offset);
+
+    public static native int munmap(long addr, long length);
+
+    public static native int rename(String from, String to);
+
     public static native int eventfd(int initval, int flags);
 
     /**

@@ -1,0 +1,108 @@
+package dev.keel.recovery;
+
+import dev.keel.aio.AioContext;
+import dev.keel.aio.NativeFile;
+import dev.keel.aio.OpenFlag;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Opening a cleanly closed log without reading its segments: only each segment's header and
+ * the COMMIT frame that {@link CleanShutdown} points at are read. Any mismatch answers null and
+ * the caller falls back to the full scan.
+ */
+final class CleanPath {
+    private final AioContext ctx;
+    private final RecoveryMode mode;
+
+    CleanPath(AioContext ctx, RecoveryMode mode) {
+        this.ctx = ctx;
+        this.mode = mode;
+    }
+
+    RecoveredLog tryOpen(Path dir, List<Path> segmentFiles, long startNanos) throws IOException {
+        CleanShutdown marker = CleanShutdown.read(dir);
+        if (marker == null || segmentFiles.isEmpty()) {
+            return null;
+        }
+        ByteBuffer block = BufferUtil.allocateDirectAligned(SegmentHeaderDescriptor.HEADER_BYTES, 4096);
+        UnsafeBuffer view = new UnsafeBuffer(block);
+        List<SegmentInfo> live = new ArrayList<>();
+        List<Path> spare = new ArrayList<>();
+        long bytesRead = 0;
+        SegmentHeaderDescriptor.Header previous = null;
+        Path previousPath = null;
+        for (Path p : segmentFiles) {
+            long index = SegmentFiles.indexOf(p);
+            try (NativeFile f = NativeFile.open(p, OpenFlag.READ)) {
+                int n = LogRecovery.readBlock(ctx, f, 0, block, SegmentHeaderDescriptor.HEADER_BYTES);
+                bytesRead += n;
+                if (n < SegmentHeaderDescriptor.HEADER_BYTES) {
+                    return null;
+                }
+                if (index > marker.lastSegmentIndex()) {
+                    if (!SegmentHeaderDescriptor.isBlank(view, 0)) {
+                        return null;
+                    }
+                    spare.add(p);
+                    continue;
+                }
+                if (SegmentHeaderDescriptor.problem(view, 0) != null) {
+                    return null;
+                }
+                SegmentHeaderDescriptor.Header h = SegmentHeaderDescriptor.decode(view, 0);
+                if (h.logId() != marker.logId() || h.segmentIndex() != index
+                    || (previous != null && h.segmentIndex() != previous.segmentIndex() + 1)) {
+                    return null;
+                }
+                if (previous != null) {
+                    live.add(new SegmentInfo(previous.segmentIndex(), previousPath, previous.firstLsn(), h.firstLsn() - 1,
+                        previous.segmentBytes()));
+                }
+                previous = h;
+                previousPath = p;
+            }
+        }
+        if (previous == null || previous.segmentIndex() != marker.lastSegmentIndex()
+            || !commitFrameThere(previousPath, marker, block, view)) {
+            return null;
+        }
+        live.add(new SegmentInfo(previous.segmentIndex(), previousPath, previous.firstLsn(), marker.lastLsn(),
+            marker.endOffsetBytes()));
+        long first = 0;
+        for (SegmentInfo s : live) {
+            if (!s.isEmpty()) {
+                first = s.firstLsn();
+                break;
+            }
+        }
+        long records = first == 0 ? 0 : marker.lastLsn() - first + 1;
+        RecoveryReport report = new RecoveryReport(mode, true, segmentFiles.size(), bytesRead, records, first,
+            records == 0 ? 0 : marker.lastLsn(), 0, List.of(), List.of(), List.of(), System.nanoTime() - startNanos);
+        return new RecoveredLog(marker.logId(), live, spare, marker.lastLsn() + 1, report);
+    }
+
+    private boolean commitFrameThere(Path last, CleanShutdown marker, ByteBuffer block, UnsafeBuffer view)
+        throws IOException {
+        long frameAt = marker.endOffsetBytes() - FrameDescriptor.HEADER_BYTES;
+        if (frameAt < SegmentHeaderDescriptor.HEADER_BYTES) {
+            return false;
+        }
+        try (NativeFile f = NativeFile.open(last, OpenFlag.READ)) {
+            int n = LogRecovery.readBlock(ctx, f, frameAt, block, FrameDescriptor.HEADER_BYTES * 2);
+            FrameCodec codec = new FrameCodec(block);
+            return n >= FrameDescriptor.HEADER_BYTES
+                && codec.check(0, n, 0) == FrameCheck.VALID
+                && codec.type() == FrameDescriptor.TYPE_COMMIT
+                && codec.lsn() == marker.lastLsn()
+                && codec.salt() == FrameDescriptor.salt(marker.logId(), marker.lastSegmentIndex())
+                && (n < FrameDescriptor.HEADER_BYTES * 2 || view.getLong(FrameDescriptor.HEADER_BYTES) == 0);
+        }
+    }
+}

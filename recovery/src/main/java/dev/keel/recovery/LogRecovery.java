@@ -1,0 +1,245 @@
+package dev.keel.recovery;
+
+import dev.keel.aio.AddressOf;
+import dev.keel.aio.AioContext;
+import dev.keel.aio.AioException;
+import dev.keel.aio.AioRequest;
+import dev.keel.aio.NativeFile;
+import dev.keel.aio.OpenFlag;
+import dev.keel.aio.SyncMode;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Opens a log directory for writing: scans it (or trusts a clean shutdown), applies the
+ * {@link DamageTable} for the mode, and repairs what the mode allows. Repair never deletes
+ * data: cut bytes are copied to {@code quarantine/} before they are zeroed in place (zeroed,
+ * so that frames beyond the new end can never be mistaken for records appended later), and
+ * later segments are moved there whole. With {@code dryRun} nothing is changed.
+ */
+public final class LogRecovery {
+    private static final int ZERO_CHUNK_BYTES = 1 << 20;
+
+    private final AioContext ctx;
+    private final RecoveryMode mode;
+    private final boolean dryRun;
+
+    public LogRecovery(AioContext ctx, RecoveryMode mode, boolean dryRun) {
+        this.ctx = ctx;
+        this.mode = mode;
+        this.dryRun = dryRun;
+    }
+
+    public RecoveredLog recover(Path dir) throws IOException {
+        long start = System.nanoTime();
+        SegmentFiles.Listing listing = SegmentFiles.list(dir);
+        if (!listing.unknown().isEmpty()) {
+            throw new IOException("log directory " + dir + " holds " + listing.unknown().size()
+                + " file(s) Keel does not own, first " + listing.unknown().get(0).getFileName()
+                + ": move them elsewhere (Keel never writes into a directory it does not own)");
+        }
+        if (!dryRun) {
+            for (Path p : listing.preparing()) {
+                Files.deleteIfExists(p); // zero-filled, never held a record
+            }
+        }
+        RecoveredLog clean = new CleanPath(ctx, mode).tryOpen(dir, listing.segments(), start);
+        if (clean != null) {
+            if (!dryRun) {
+                Files.delete(dir.resolve(SegmentFiles.CLEAN_FILE));
+                NativeFile.syncDirectory(dir);
+            }
+            return clean;
+        }
+        if (!dryRun) {
+            Files.deleteIfExists(dir.resolve(SegmentFiles.CLEAN_FILE));
+        }
+        LogScanner scanner = new LogScanner(ctx);
+        scanner.scan(listing.segments());
+        return decide(dir, scanner, start);
+    }
+
+    private RecoveredLog decide(Path dir, LogScanner scanner, long start) throws IOException {
+        List<SegmentScan> segs = scanner.segments();
+        List<Damage> damage = new ArrayList<>();
+        List<LsnRange> gaps = new ArrayList<>();
+        Finding cut = null;
+        List<Damage> fatal = new ArrayList<>();
+        for (Finding f : scanner.findings()) {
+            boolean tail = f.atTail();
+            if (!tail && (f.kind == DamageKind.TORN_HEADER || f.kind == DamageKind.TORN_PAYLOAD)) {
+                f.kind = DamageKind.BAD_CRC;
+            }
+            damage.add(f.toDamage());
+            DamageTable.Action action = DamageTable.decide(mode, f.kind, tail);
+            if (action == DamageTable.Action.THROW) {
+                fatal.add(f.toDamage());
+            } else if (action == DamageTable.Action.CUT) {
+                cut = f;
+                break;
+            } else if (f.resumeLsn > f.blockedLsn) {
+                gaps.add(new LsnRange(f.blockedLsn, f.resumeLsn - 1));
+            }
+        }
+        if (!fatal.isEmpty()) {
+            Damage first = fatal.get(0);
+            throw new CorruptLogException("log " + dir + " is damaged and recovery mode " + mode + " does not allow "
+                + "opening it: " + first + (fatal.size() > 1 ? " (and " + (fatal.size() - 1) + " more)" : "")
+                + "; run 'keel verify " + dir + "' for the full report", fatal);
+        }
+        return cut == null ? keepAll(dir, scanner, damage, gaps, start) : cutAt(dir, scanner, cut, damage, gaps, start);
+    }
+
+    private RecoveredLog keepAll(Path dir, LogScanner scanner, List<Damage> damage, List<LsnRange> gaps, long start) {
+        List<SegmentInfo> live = new ArrayList<>();
+        List<Path> spare = new ArrayList<>();
+        long nextLsn = 1;
+        for (SegmentScan s : scanner.segments()) {
+            if (s.header == null) {
+                spare.add(s.path);
+                continue;
+            }
+            long first = s.records > 0 ? s.firstLsn : Math.max(s.header.firstLsn(), nextLsn);
+            long last = s.records > 0 ? s.lastLsn : first - 1;
+            live.add(new SegmentInfo(s.index, s.path, first, last, s.endOffset));
+            nextLsn = last + 1;
+        }
+        return result(scanner, live, spare, nextLsn, 0, damage, gaps, List.of(), start);
+    }
+
+    private RecoveredLog cutAt(Path dir, LogScanner scanner, Finding cut, List<Damage> damage, List<LsnRange> gaps,
+                               long start) throws IOException {
+        List<SegmentInfo> live = new ArrayList<>();
+        List<Path> quarantined = new ArrayList<>();
+        long nextLsn = 1;
+        long bytesCut = 0;
+        List<SegmentScan> segs = scanner.segments();
+        for (int i = 0; i < segs.size(); i++) {
+            SegmentScan s = segs.get(i);
+            if (i < cut.segmentOrdinal) {
+                if (s.header != null) {
+                    live.add(new SegmentInfo(s.index, s.path, s.firstLsn > 0 ? s.firstLsn : nextLsn, s.lastLsn > 0 ? s.lastLsn
+                        : nextLsn - 1, s.endOffset));
+                    nextLsn = (s.lastLsn > 0 ? s.lastLsn : nextLsn - 1) + 1;
+                }
+            } else if (i == cut.segmentOrdinal && s.header != null && cut.offsetBytes >= SegmentHeaderDescriptor.HEADER_BYTES) {
+                long last = Math.max(cut.blockedLsn - 1, s.header.firstLsn() - 1);
+                live.add(new SegmentInfo(s.index, s.path, s.header.firstLsn(), last, cut.offsetBytes));
+                nextLsn = last + 1;
+                if (s.dirtyEnd > cut.offsetBytes) {
+                    bytesCut += s.dirtyEnd - cut.offsetBytes;
+                    quarantined.add(cutTail(dir, s, cut.offsetBytes));
+                }
+            } else {
+                bytesCut += Math.max(0, s.dirtyEnd - SegmentHeaderDescriptor.HEADER_BYTES);
+                quarantined.add(setAside(dir, s.path));
+            }
+        }
+        if (!dryRun && !quarantined.isEmpty()) {
+            NativeFile.syncDirectory(dir);
+        }
+        return result(scanner, live, List.of(), nextLsn, bytesCut, damage, gaps, quarantined, start);
+    }
+
+    private RecoveredLog result(LogScanner scanner, List<SegmentInfo> live, List<Path> spare, long nextLsn, long bytesCut,
+                                List<Damage> damage, List<LsnRange> gaps, List<Path> quarantined, long start) {
+        long records = 0;
+        long first = 0;
+        for (SegmentInfo s : live) {
+            if (!s.isEmpty()) {
+                records += s.lastLsn() - s.firstLsn() + 1;
+                first = first == 0 ? s.firstLsn() : first;
+            }
+        }
+        for (LsnRange g : gaps) {
+            records -= g.lastLsn() - g.firstLsn() + 1;
+        }
+        RecoveryReport report = new RecoveryReport(mode, false, scanner.segments().size(), scanner.bytesRead(), records,
+            first, nextLsn - 1 >= first && first > 0 ? nextLsn - 1 : 0, bytesCut, damage, gaps, quarantined,
+            System.nanoTime() - start);
+        return new RecoveredLog(scanner.logIdKnown() ? scanner.logId() : 0, live, spare, nextLsn, report);
+    }
+
+    /** Copies {@code [offset, dirtyEnd)} of a segment to quarantine, then zeroes it in place durably. */
+    private Path cutTail(Path dir, SegmentScan s, long offsetBytes) throws IOException {
+        Path target = quarantineDir(dir).resolve(s.path.getFileName() + "." + offsetBytes + ".cut");
+        if (dryRun) {
+            return target;
+        }
+        try (FileChannel in = FileChannel.open(s.path, StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                 StandardOpenOption.TRUNCATE_EXISTING)) {
+            long copied = 0;
+            long length = s.dirtyEnd - offsetBytes;
+            while (copied < length) {
+                copied += in.transferTo(offsetBytes + copied, length - copied, out);
+            }
+            out.force(true);
+        }
+        NativeFile.syncDirectory(target.getParent());
+        zeroRange(s.path, offsetBytes, s.dirtyEnd);
+        return target;
+    }
+
+    private void zeroRange(Path path, long fromBytes, long toBytes) throws IOException {
+        ByteBuffer zeros = BufferUtil.allocateDirectAligned(ZERO_CHUNK_BYTES, 4096);
+        AioRequest[] one = {new AioRequest()};
+        try (NativeFile f = NativeFile.open(path, OpenFlag.READ, OpenFlag.WRITE)) {
+            for (long at = fromBytes; at < toBytes; at += ZERO_CHUNK_BYTES) {
+                int len = (int) Math.min(ZERO_CHUNK_BYTES, toBytes - at);
+                one[0].prepareWrite(f, at, AddressOf.buffer(zeros), len);
+                check(ctx.submitAndWait(one, 0, 1), one[0], "pwrite", path);
+            }
+            one[0].prepareSync(f, SyncMode.FILE);
+            check(ctx.submitAndWait(one, 0, 1), one[0], "fsync", path);
+        }
+    }
+
+    private static void check(int ok, AioRequest r, String op, Path path) throws AioException {
+        if (ok != 1) {
+            throw new AioException(op, path, -r.result());
+        }
+    }
+
+    private Path setAside(Path dir, Path segment) throws IOException {
+        Path target = quarantineDir(dir).resolve(segment.getFileName());
+        if (!dryRun) {
+            Files.move(segment, target, StandardCopyOption.ATOMIC_MOVE);
+        }
+        return target;
+    }
+
+    private Path quarantineDir(Path dir) throws IOException {
+        Path q = dir.resolve(SegmentFiles.QUARANTINE_DIR);
+        if (!dryRun && !Files.isDirectory(q)) {
+            Files.createDirectories(q);
+            NativeFile.syncDirectory(dir);
+        }
+        return q;
+    }
+
+    /** Reads one block of a file into {@code buffer} through the context; returns the bytes read. */
+    static int readBlock(AioContext ctx, NativeFile f, long offsetBytes, ByteBuffer buffer, int lengthBytes)
+        throws AioException {
+        AioRequest[] one = {new AioRequest().prepareRead(f, offsetBytes, AddressOf.buffer(buffer), lengthBytes)};
+        ctx.submitAndWait(one, 0, 1);
+        if (one[0].result() < 0) {
+            throw new AioException("pread", f.path(), -one[0].result());
+        }
+        return one[0].result();
+    }
+
+    static UnsafeBuffer headerBuffer(ByteBuffer b) {
+        return new UnsafeBuffer(b);
+    }
+}

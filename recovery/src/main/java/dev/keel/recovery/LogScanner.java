@@ -1,0 +1,304 @@
+package dev.keel.recovery;
+
+import dev.keel.aio.AioContext;
+import dev.keel.aio.NativeFile;
+import dev.keel.aio.OpenFlag;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads every segment of a log, in order, and records what it finds: the records each segment
+ * holds, and each {@link Finding} with the evidence after it. It decides nothing: the
+ * {@link DamageTable} does, given the mode. Reads go through a {@link WindowedReader}.
+ *
+ * <p>After damage the scan resynchronises: it steps over a frame whose length it can trust,
+ * otherwise 8 bytes at a time, until a valid frame of this segment with an LSN not yet seen, so
+ * that later durable frames are found and counted as evidence against the damage being a tail.
+ */
+final class LogScanner {
+    static final int CHUNK_BYTES = 1 << 20;
+    static final int WINDOW_CHUNKS = 8;
+
+    private final WindowedReader reader;
+    private FrameCodec codec;
+    private final List<SegmentScan> segments = new ArrayList<>();
+    private final List<Finding> findings = new ArrayList<>();
+    private long logId;
+    private boolean logIdKnown;
+    private long expectedLsn;
+    private long maxAcceptedLsn;
+
+    LogScanner(AioContext ctx) {
+        this.reader = new WindowedReader(ctx, CHUNK_BYTES, WINDOW_CHUNKS);
+    }
+
+    List<SegmentScan> segments() {
+        return segments;
+    }
+
+    List<Finding> findings() {
+        return findings;
+    }
+
+    long logId() {
+        return logId;
+    }
+
+    boolean logIdKnown() {
+        return logIdKnown;
+    }
+
+    long bytesRead() {
+        return reader.bytesRead();
+    }
+
+    /** Scans the segment files, which must be sorted by index. */
+    void scan(List<Path> files) throws IOException {
+        long previousIndex = -1;
+        for (int ordinal = 0; ordinal < files.size(); ordinal++) {
+            Path path = files.get(ordinal);
+            long index = SegmentFiles.indexOf(path);
+            if (previousIndex >= 0 && index != previousIndex + 1) {
+                record(new Finding(ordinal, path, index, 0, 0, DamageKind.MISSING_SEGMENT,
+                    "segments " + (previousIndex + 1) + " to " + (index - 1) + " are missing", expectedLsn));
+            }
+            previousIndex = index;
+            SegmentScan s = new SegmentScan(path, index);
+            segments.add(s);
+            scanSegment(ordinal, s, ordinal == files.size() - 1);
+        }
+        reader.close();
+    }
+
+    private void scanSegment(int ordinal, SegmentScan s, boolean last) throws IOException {
+        try (NativeFile file = NativeFile.open(s.path, OpenFlag.READ)) {
+            s.fileBytes = file.size();
+            if (s.fileBytes < SegmentHeaderDescriptor.HEADER_BYTES) {
+                record(new Finding(ordinal, s.path, s.index, 0, s.fileBytes, DamageKind.BAD_SEGMENT_HEADER,
+                    "file is " + s.fileBytes + " bytes, shorter than the " + SegmentHeaderDescriptor.HEADER_BYTES
+                        + "-byte segment header", expectedLsn));
+                s.dirtyEnd = s.fileBytes;
+                return;
+            }
+            reader.open(file, s.fileBytes);
+            int at = reader.ensure(0, SegmentHeaderDescriptor.HEADER_BYTES);
+            if (!readHeader(ordinal, s, at, last)) {
+                return;
+            }
+            walkFrames(ordinal, s);
+        }
+    }
+
+    /** Checks the header; returns false when the segment's frames cannot be interpreted at all. */
+    private boolean readHeader(int ordinal, SegmentScan s, int at, boolean last) {
+        if (SegmentHeaderDescriptor.isBlank(reader.buffer(), at)) {
+            s.blank = true;
+            if (!last) {
+                record(new Finding(ordinal, s.path, s.index, 0, SegmentHeaderDescriptor.HEADER_BYTES,
+                    DamageKind.BAD_SEGMENT_HEADER, "segment header is all zeros but later segments exist", expectedLsn));
+            }
+            return true;
+        }
+        String problem = SegmentHeaderDescriptor.problem(reader.buffer(), at);
+        if (problem != null) {
+            DamageKind kind = problem.startsWith("format version") ? DamageKind.UNKNOWN_FORMAT_VERSION
+                : DamageKind.BAD_SEGMENT_HEADER;
+            record(new Finding(ordinal, s.path, s.index, 0, SegmentHeaderDescriptor.HEADER_BYTES, kind, problem, expectedLsn));
+            s.dirtyEnd = SegmentHeaderDescriptor.HEADER_BYTES;
+            return kind != DamageKind.UNKNOWN_FORMAT_VERSION;
+        }
+        SegmentHeaderDescriptor.Header h = SegmentHeaderDescriptor.decode(reader.buffer(), at);
+        if (!logIdKnown) {
+            logId = h.logId();
+            logIdKnown = true;
+        } else if (h.logId() != logId) {
+            record(new Finding(ordinal, s.path, s.index, 0, s.fileBytes, DamageKind.FOREIGN_FRAME,
+                "segment belongs to log " + Long.toHexString(h.logId()) + ", not " + Long.toHexString(logId), expectedLsn));
+            return false;
+        }
+        if (h.segmentIndex() != s.index) {
+            record(new Finding(ordinal, s.path, s.index, 0, SegmentHeaderDescriptor.HEADER_BYTES, DamageKind.STALE_FRAME,
+                "header names segment " + h.segmentIndex() + " but the file is segment " + s.index, expectedLsn));
+            return false;
+        }
+        s.header = h;
+        if (expectedLsn > 0 && h.firstLsn() != expectedLsn) {
+            DamageKind kind = h.firstLsn() > expectedLsn ? DamageKind.LSN_GAP : DamageKind.STALE_FRAME;
+            record(new Finding(ordinal, s.path, s.index, 0, 0, kind,
+                "segment starts at LSN " + h.firstLsn() + ", expected " + expectedLsn, expectedLsn));
+        }
+        expectedLsn = Math.max(h.firstLsn(), maxAcceptedLsn + 1);
+        return true;
+    }
+
+    private int salt(SegmentScan s) {
+        return FrameDescriptor.salt(logId, s.index);
+    }
+
+    private FrameCodec codec() {
+        if (codec == null || codec.buffer().byteBuffer() != reader.byteBuffer()) {
+            codec = new FrameCodec(reader.byteBuffer());
+        }
+        return codec;
+    }
+
+    private void walkFrames(int ordinal, SegmentScan s) throws IOException {
+        long pos = SegmentHeaderDescriptor.HEADER_BYTES;
+        int maxPayload = (int) Math.min(Integer.MAX_VALUE - 64,
+            s.fileBytes - SegmentHeaderDescriptor.HEADER_BYTES - FrameDescriptor.HEADER_BYTES);
+        Finding open = null;
+        while (pos < s.fileBytes) {
+            int at = reader.ensure(pos, FrameDescriptor.HEADER_BYTES);
+            FrameCheck check = codec().check(at, reader.readyEnd(), maxPayload);
+            if (check == FrameCheck.TRUNCATED && reader.bufferStart() + reader.readyEnd() < s.fileBytes) {
+                long word = reader.buffer().getLong(at);
+                int need = FrameDescriptor.frameBytes((int) word);
+                at = reader.ensure(pos, need);
+                check = codec().check(at, reader.readyEnd(), maxPayload);
+            }
+            if (check == FrameCheck.ZEROS) {
+                long nonZero = skipZeros(pos, s.fileBytes);
+                if (nonZero >= s.fileBytes) {
+                    return;
+                }
+                if (open == null) {
+                    open = record(new Finding(ordinal, s.path, s.index, pos, nonZero - pos, DamageKind.ZEROED_RANGE,
+                        "zeros from " + pos + " to " + nonZero + " with data after them", expectedLsn));
+                }
+                pos = nonZero;
+                continue;
+            }
+            if (check == FrameCheck.VALID && codec.salt() == salt(s)
+                && (codec.lsn() >= expectedLsn || codec.type() != FrameDescriptor.TYPE_RECORD)) {
+                if (acceptFrame(ordinal, s, pos)) {
+                    if (open != null) {
+                        open.lengthBytes = pos - open.offsetBytes;
+                        open.resumeLsn = codec.lsn();
+                        open = null;
+                    }
+                    pos += codec.frameBytes();
+                    s.endOffset = pos;
+                    s.dirtyEnd = Math.max(s.dirtyEnd, pos);
+                    continue;
+                }
+            }
+            if (open == null) {
+                open = record(describe(ordinal, s, pos, check));
+            }
+            long step = check == FrameCheck.VALID || check == FrameCheck.BAD_CRC ? Math.max(8, codec.frameBytesAt(at))
+                : FrameDescriptor.ALIGNMENT;
+            pos += step;
+            s.dirtyEnd = Math.max(s.dirtyEnd, Math.min(pos, s.fileBytes));
+            open.lengthBytes = Math.min(pos, s.fileBytes) - open.offsetBytes;
+        }
+    }
+
+    /** Accepts the VALID frame the codec just checked; false when it is not acceptable here. */
+    private boolean acceptFrame(int ordinal, SegmentScan s, long pos) {
+        short type = codec.type();
+        long lsn = codec.lsn();
+        if (type == FrameDescriptor.TYPE_RECORD) {
+            if (lsn > expectedLsn && expectedLsn > 0 && !lastFindingCovers(lsn)) {
+                record(new Finding(ordinal, s.path, s.index, pos, 0, DamageKind.LSN_GAP,
+                    "LSN jumps from " + (expectedLsn - 1) + " to " + lsn, expectedLsn)).resumeLsn = lsn;
+            }
+            if (s.records == 0) {
+                s.firstLsn = lsn;
+            }
+            s.lastLsn = lsn;
+            s.records++;
+            expectedLsn = lsn + 1;
+            maxAcceptedLsn = Math.max(maxAcceptedLsn, lsn);
+            addEvidence(lsn - (codec.unsyncedSpan() & 0xFFFF_FFFFL));
+            return true;
+        }
+        if (type == FrameDescriptor.TYPE_COMMIT) {
+            if (lsn != expectedLsn - 1) {
+                return false;
+            }
+            s.commitLsn = lsn;
+            addEvidence(lsn);
+            return true;
+        }
+        if (FrameDescriptor.isSkippable(type)) {
+            return true;
+        }
+        record(new Finding(ordinal, s.path, s.index, pos, codec.frameBytes(), DamageKind.UNKNOWN_RECORD_TYPE,
+            "frame type 0x" + Integer.toHexString(type & 0xFFFF) + " is unknown and not skippable", expectedLsn));
+        return false;
+    }
+
+    /** True when the newest finding is the one this LSN jump resumes after (no second report). */
+    private boolean lastFindingCovers(long lsn) {
+        if (findings.isEmpty()) {
+            return false;
+        }
+        Finding f = findings.get(findings.size() - 1);
+        return f.resumeLsn == 0 && f.blockedLsn == expectedLsn;
+    }
+
+    private Finding describe(int ordinal, SegmentScan s, long pos, FrameCheck check) {
+        DamageKind kind;
+        String detail;
+        switch (check) {
+            case TORN_LENGTH, BAD_LENGTH -> {
+                kind = DamageKind.TORN_HEADER;
+                detail = "frame length word is " + (check == FrameCheck.TORN_LENGTH ? "torn" : "impossible");
+            }
+            case TRUNCATED -> {
+                kind = s.fileBytes - pos < FrameDescriptor.HEADER_BYTES ? DamageKind.TORN_HEADER : DamageKind.TORN_PAYLOAD;
+                detail = "frame is cut short by the end of the file";
+            }
+            case BAD_CRC -> {
+                kind = DamageKind.TORN_PAYLOAD;
+                detail = "frame checksum mismatch";
+            }
+            default -> {
+                boolean sameLog = FrameDescriptor.sameLog(codec.salt(), salt(s));
+                kind = sameLog ? DamageKind.STALE_FRAME : DamageKind.FOREIGN_FRAME;
+                detail = sameLog ? "valid frame of LSN " + codec.lsn() + " from " + (codec.salt() == salt(s)
+                    ? "an earlier LSN (expected " + expectedLsn + ")" : "another segment of this log")
+                    : "valid frame of another log";
+            }
+        }
+        return new Finding(ordinal, s.path, s.index, pos, FrameDescriptor.ALIGNMENT, kind, detail, expectedLsn);
+    }
+
+    private Finding record(Finding f) {
+        findings.add(f);
+        return f;
+    }
+
+    private void addEvidence(long durableLsn) {
+        for (Finding f : findings) {
+            f.durableEvidenceLsn = Math.max(f.durableEvidenceLsn, durableLsn);
+        }
+    }
+
+    /** Returns the file offset of the first non-zero 8-byte word at or after {@code pos}, or the end. */
+    private long skipZeros(long pos, long fileBytes) throws IOException {
+        long p = pos;
+        while (p < fileBytes) {
+            int at = reader.ensure(p, LogScanner.CHUNK_BYTES);
+            int end = reader.readyEnd();
+            int i = at;
+            while (i + 8 <= end && reader.buffer().getLong(i) == 0) {
+                i += 8;
+            }
+            p = reader.bufferStart() + i;
+            if (i + 8 <= end) {
+                return p;
+            }
+            if (end - i < 8) {
+                if (!codec().allZero(i, end)) {
+                    return p;
+                }
+                p = reader.bufferStart() + end;
+            }
+        }
+        return fileBytes;
+    }
+}

@@ -1,0 +1,61 @@
+package dev.keel.wal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * One writer per log directory: an exclusive lock on {@code keel.lock} (fcntl, released by the
+ * kernel when the process dies, so a crash never leaves the log locked). A second open, from
+ * this process or another, fails at once and names the holder's pid.
+ */
+final class DirectoryLock implements AutoCloseable {
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private DirectoryLock(FileChannel channel, FileLock lock) {
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    static DirectoryLock acquire(Path dir) throws IOException {
+        Path file = dir.resolve(dev.keel.recovery.SegmentFiles.LOCK_FILE);
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            String holder = readHolder(ch);
+            ch.close();
+            throw new IOException("log directory " + dir + " is in use by another Wal" + holder
+                + ": one writer per directory");
+        }
+        ch.truncate(0);
+        ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+        return new DirectoryLock(ch, lock);
+    }
+
+    private static String readHolder(FileChannel ch) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(32);
+        int n = ch.read(b, 0);
+        String pid = n > 0 ? new String(b.array(), 0, n, StandardCharsets.US_ASCII).trim() : "";
+        return pid.isEmpty() ? "" : " (pid " + pid + ")";
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            lock.release();
+        } finally {
+            channel.close();
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package dev.keel.wal;
+
+import dev.keel.aio.NativeFile;
+import dev.keel.aio.OpenFlag;
+import dev.keel.recovery.SegmentFiles;
+import dev.keel.recovery.SegmentHeaderDescriptor;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+
+/**
+ * The log's live segments: which index holds which LSNs (for readers and retention), and how
+ * a segment is opened for writing in the log's durability mode. The table is copy-on-write:
+ * readers take a snapshot without locking.
+ */
+final class Segments {
+    /** One live segment: its index, file and first LSN. */
+    record Ref(long index, Path path, long firstLsn) {
+    }
+
+    private final Path dir;
+    private final long logId;
+    private final long segmentBytes;
+    private final EnumSet<OpenFlag> writeFlags;
+    private final SegmentPreparer preparer;
+    private volatile List<Ref> table = List.of();
+
+    Segments(Path dir, long logId, long segmentBytes, Durability durability, SegmentPreparer preparer) {
+        this.dir = dir;
+        this.logId = logId;
+        this.segmentBytes = segmentBytes;
+        this.preparer = preparer;
+        this.writeFlags = EnumSet.of(OpenFlag.READ, OpenFlag.WRITE);
+        if (durability == Durability.OPEN_DSYNC) {
+            writeFlags.add(OpenFlag.DSYNC);
+        } else if (durability == Durability.OPEN_SYNC) {
+            writeFlags.add(OpenFlag.SYNC);
+        }
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    long logId() {
+        return logId;
+    }
+
+    synchronized void add(long index, long firstLsn) {
+        List<Ref> next = new ArrayList<>(table);
+        next.add(new Ref(index, SegmentFiles.segmentPath(dir, index), firstLsn));
+        table = List.copyOf(next);
+    }
+
+    List<Ref> snapshot() {
+        return table;
+    }
+
+    int count() {
+        return table.size();
+    }
+
+    /** The segment holding {@code lsn}: the last one whose first LSN is not after it; null when none. */
+    Ref find(long lsn) {
+        Ref found = null;
+        for (Ref r : table) {
+            if (r.firstLsn() <= lsn) {
+                found = r;
+            }
+        }
+        return found;
+    }
+
+    /** The segment after {@code index}, or null. */
+    Ref after(long index) {
+        for (Ref r : table) {
+            if (r.index() > index) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** Opens a prepared segment for writing (waiting for the preparer), and asks for the next one. */
+    NativeFile openForWrite(long index) throws IOException {
+        preparer.awaitPrepared(index);
+        NativeFile f = NativeFile.open(SegmentFiles.segmentPath(dir, index), writeFlags);
+        preparer.request(index + 1);
+        return f;
+    }
+
+    /** Opens the segment recovery left as the tail, to continue writing in it. */
+    NativeFile openTail(long index) throws IOException {
+        preparer.request(index + 1);
+        return NativeFile.open(SegmentFiles.segmentPath(dir, index), writeFlags);
+    }
+
+    void encodeHeader(ByteBuffer block, long index, long firstLsn) {
+        SegmentHeaderDescriptor.encode(new UnsafeBuffer(block), 0, logId, index, firstLsn, segmentBytes,
+            System.currentTimeMillis());
+    }
+
+    /**
+     * Deletes whole segments (never the last) whose records all precede {@code lsn}, durably.
+     * Returns how many were deleted.
+     */
+    synchronized int deleteBefore(long lsn) throws IOException {
+        List<Ref> keep = new ArrayList<>();
+        int deleted = 0;
+        for (int i = 0; i < table.size(); i++) {
+            Ref r = table.get(i);
+            boolean last = i == table.size() - 1;
+            long nextFirst = last ? Long.MAX_VALUE : table.get(i + 1).firstLsn();
+            if (!last && nextFirst <= lsn && keep.isEmpty()) {
+                Files.deleteIfExists(r.path());
+                deleted++;
+            } else {
+                keep.add(r);
+            }
+        }
+        if (deleted > 0) {
+            table = List.copyOf(keep);
+            NativeFile.syncDirectory(dir);
+        }
+        return deleted;
+    }
+
+    /** Forgets (and deletes, durably) every segment after {@code index}. */
+    synchronized void deleteAfter(long index) throws IOException {
+        List<Ref> keep = new ArrayList<>();
+        boolean deleted = false;
+        for (Ref r : table) {
+            if (r.index() > index) {
+                Files.deleteIfExists(r.path());
+                deleted = true;
+            } else {
+                keep.add(r);
+            }
+        }
+        table = List.copyOf(keep);
+        if (deleted) {
+            NativeFile.syncDirectory(dir);
+        }
+    }
+}

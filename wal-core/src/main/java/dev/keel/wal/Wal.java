@@ -1,0 +1,399 @@
+package dev.keel.wal;
+
+import dev.keel.aio.Aio;
+import dev.keel.aio.AioContext;
+import dev.keel.aio.AioOptions;
+import dev.keel.aio.AioRequest;
+import dev.keel.aio.NativeFile;
+import dev.keel.aio.SyncMode;
+import dev.keel.recovery.CleanShutdown;
+import dev.keel.recovery.FrameDescriptor;
+import dev.keel.recovery.LogRecovery;
+import dev.keel.recovery.RecoveredLog;
+import dev.keel.recovery.RecoveryReport;
+import dev.keel.recovery.SegmentFiles;
+import dev.keel.recovery.SegmentInfo;
+import org.agrona.concurrent.AgentRunner;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * An embedded write-ahead log: a directory of fixed-size segment files, appended to by any
+ * number of threads, each record acknowledged only once it is durable in the chosen
+ * {@link Durability}.
+ *
+ * <pre>
+ *   try (Wal wal = Wal.open(dir)) {
+ *       long lsn = wal.append("hello".getBytes());       // returns once durable
+ *       try (WalReader r = wal.reader(1)) {
+ *           while (r.next()) { consume(r.lsn(), r.payload()); }
+ *       }
+ *   }
+ * </pre>
+ *
+ * <h2>How it works</h2>
+ * Appenders copy their record into a shared off-heap ring under a short monitor ({@link Appender});
+ * one committer thread ({@link Committer}) turns whatever is there into one batch of writes and
+ * a barrier sync through the AIO layer, keeps the next batch filling while the sync is in flight,
+ * and wakes waiters in LSN order. Segments are zero-filled ahead of use by
+ * {@link SegmentPreparer}. Opening runs recovery ({@link LogRecovery}) first.
+ *
+ * <p>Fail-stop: after a failed write or sync every pending and later append fails with
+ * {@link WalFailedException}; nothing is retried. Reopen to recover from what is on disk.
+ *
+ * <p>Thread safety: every method may be called from any thread.
+ */
+public final class Wal implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("dev.keel.wal");
+
+    private final Path dir;
+    private final WalOptions options;
+    private final DirectoryLock lock;
+    private final AioContext ctx;
+    private final AioContext readCtx;
+    private final RecoveryReport recoveryReport;
+    private final LogState state;
+    private final Segments segments;
+    private final SegmentPreparer preparer;
+    private final WalMetrics metrics = new WalMetrics();
+    private final Appender appender;
+    private Committer committer;
+    private AgentRunner runner;
+    private final Object adminLock = new Object();
+    private volatile boolean closed;
+
+    private Wal(Path dir, WalOptions options, DirectoryLock lock, AioContext ctx, AioContext readCtx, RecoveredLog recovered)
+        throws IOException {
+        this.dir = dir;
+        this.options = options;
+        this.lock = lock;
+        this.ctx = ctx;
+        this.readCtx = readCtx;
+        this.recoveryReport = recovered.report();
+        long logId = recovered.logId() != 0 ? recovered.logId() : newLogId();
+        int ringBytes = options.effectiveLogBufferBytes();
+        int rollCapacity = (int) Math.max(16, ringBytes / (WalOptions.MIN_SEGMENT_BYTES / 2) + 4);
+        this.state = new LogState(new LogBuffer(ringBytes), new RollQueue(rollCapacity));
+        this.preparer = new SegmentPreparer(dir, options.segmentBytes(),
+            Aio.open(AioOptions.defaults().backend(ctx.backendName()).maxInFlight(16)));
+        this.segments = new Segments(dir, logId, options.segmentBytes(), options.durability(), preparer);
+        long tailIndex = 0;
+        long tailOffset = options.segmentBytes();
+        for (SegmentInfo s : recovered.segments()) {
+            segments.add(s.index(), s.firstLsn());
+            tailIndex = s.index();
+            tailOffset = s.endOffsetBytes();
+        }
+        preparer.alreadyPrepared(tailIndex + recovered.spareSegments().size());
+        long lastLsn = recovered.nextLsn() - 1;
+        state.durableLsn = lastLsn;
+        this.appender = new Appender(state, segments, ctx, metrics, options.segmentBytes(), recovered.nextLsn(), tailIndex,
+            tailOffset);
+        NativeFile tailFile = tailIndex == 0 ? null : segments.openTail(tailIndex);
+        startCommitter(tailIndex, tailFile, tailOffset, lastLsn);
+    }
+
+    private void startCommitter(long tailIndex, NativeFile tailFile, long tailOffset, long lastLsn) {
+        committer = new Committer(state, ctx, segments, options.durability(), options.maxBatchBytes(),
+            options.maxSyncsInFlight(), metrics, tailIndex, tailFile, tailOffset, lastLsn);
+        runner = new AgentRunner(new CommitterIdleStrategy(committer), committer::failStop, null, committer);
+        AgentRunner.startOnThread(runner);
+    }
+
+    private static long newLogId() {
+        long id;
+        do {
+            id = new SecureRandom().nextLong();
+        } while (id == 0);
+        return id;
+    }
+
+    /** Opens (creating if needed) the log in {@code dir} with default options. */
+    public static Wal open(Path dir) throws IOException {
+        return open(dir, WalOptions.defaults());
+    }
+
+    /**
+     * Opens the log in {@code dir}, creating the directory and a new log when there is none, or
+     * recovering the existing one (see {@link WalOptions#recoveryMode}).
+     *
+     * @throws dev.keel.recovery.CorruptLogException when the recovery mode forbids what was found
+     * @throws IOException when the directory is in use, holds foreign files, or cannot be read
+     */
+    public static Wal open(Path dir, WalOptions options) throws IOException {
+        if (dir == null || options == null) {
+            throw new IllegalArgumentException("dir and options must not be null");
+        }
+        options.validate();
+        Files.createDirectories(dir);
+        DirectoryLock lock = DirectoryLock.acquire(dir);
+        AioContext ctx = null;
+        AioContext readCtx = null;
+        try {
+            ctx = Aio.open(AioOptions.defaults().backend(options.aioBackend()).maxInFlight(64));
+            readCtx = Aio.open(AioOptions.defaults().backend(ctx.backendName()).maxInFlight(64));
+            RecoveredLog recovered = new LogRecovery(readCtx, options.recoveryMode(), false).recover(dir);
+            LOG.log(System.Logger.Level.INFO, "opened " + dir + ": " + recovered.report().summary());
+            return new Wal(dir, options, lock, ctx, readCtx, recovered);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(readCtx);
+            closeQuietly(ctx);
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // Already failing: the first exception is the one to report.
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ appending
+
+    /** Appends a record and returns its LSN once it is durable. Allocates nothing in steady state. */
+    public long append(byte[] payload) throws IOException {
+        checkPayload(payload == null ? -1 : payload.length);
+        long lsn = appender.append(payload, null, payload.length, FrameDescriptor.TYPE_RECORD, Thread.currentThread());
+        appender.awaitDurable(lsn);
+        return lsn;
+    }
+
+    /** Appends {@code payload}'s remaining bytes (its position does not move) and returns the LSN once durable. */
+    public long append(ByteBuffer payload) throws IOException {
+        checkPayload(payload == null ? -1 : payload.remaining());
+        long lsn = appender.append(null, payload, payload.remaining(), FrameDescriptor.TYPE_RECORD, Thread.currentThread());
+        appender.awaitDurable(lsn);
+        return lsn;
+    }
+
+    /**
+     * Appends without waiting: the payload is copied before this returns; the future completes
+     * with the LSN once durable, or exceptionally with {@link WalFailedException}.
+     */
+    public CompletableFuture<Long> appendAsync(ByteBuffer payload) {
+        checkPayload(payload == null ? -1 : payload.remaining());
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        try {
+            appender.append(null, payload, payload.remaining(), FrameDescriptor.TYPE_RECORD, f);
+        } catch (WalFailedException e) {
+            f.completeExceptionally(e);
+        }
+        return f;
+    }
+
+    private void checkPayload(int length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("payload is null");
+        }
+        if (length > options.maxRecordBytes()) {
+            throw new IllegalArgumentException("record of " + length + " bytes exceeds maxRecordBytes=" + options.maxRecordBytes()
+                + " (segment payload limit " + options.segmentPayloadLimit() + " bytes)");
+        }
+    }
+
+    /** Returns once everything appended before the call is durable. */
+    public void sync() throws IOException {
+        checkOpen();
+        syncAppended();
+    }
+
+    private void syncAppended() throws IOException {
+        long last = appender.registerSync();
+        appender.wakeCommitter();
+        appender.awaitDurable(last);
+    }
+
+    // ------------------------------------------------------------------ positions
+
+    /** The first LSN still in the log (0 when empty). */
+    public long firstLsn() {
+        long last = lastLsn();
+        if (last == 0) {
+            return 0;
+        }
+        for (Segments.Ref r : segments.snapshot()) {
+            if (r.firstLsn() <= last) {
+                return r.firstLsn();
+            }
+        }
+        return 0;
+    }
+
+    /** The last LSN assigned (0 when empty); it may not be durable yet. */
+    public long lastLsn() {
+        return appender.lastLsn();
+    }
+
+    /** Every record up to this LSN is durable. */
+    public long durableLsn() {
+        return state.durableLsn;
+    }
+
+    public RecoveryReport recoveryReport() {
+        return recoveryReport;
+    }
+
+    public WalStats stats() {
+        return metrics.snapshot(segments.count(), state.durableLsn, ctx.backendName());
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    Segments segments() {
+        return segments;
+    }
+
+    AioContext readContext() {
+        return readCtx;
+    }
+
+    WalOptions options() {
+        return options;
+    }
+
+    void checkOpen() {
+        if (closed) {
+            throw new WalClosedException("log " + dir + " is closed");
+        }
+    }
+
+    // ------------------------------------------------------------------ reading and retention
+
+    /** A reader from {@code fromLsn} (between {@link #firstLsn()} and {@link #lastLsn()} + 1). */
+    public WalReader reader(long fromLsn) throws IOException {
+        checkOpen();
+        long first = Math.max(1, firstLsn());
+        long last = lastLsn();
+        if (fromLsn < first || fromLsn > last + 1) {
+            throw new IllegalArgumentException("fromLsn=" + fromLsn + " is outside the log: first LSN " + first + ", last LSN "
+                + last + " (a reader may start at last + 1 to tail the log)");
+        }
+        return new WalReader(this, fromLsn);
+    }
+
+    /** Deletes, durably, every whole segment whose records all precede {@code lsn}. */
+    public void truncateBefore(long lsn) throws IOException {
+        checkOpen();
+        long last = lastLsn();
+        if (lsn < 1 || lsn > last + 1) {
+            throw new IllegalArgumentException("truncateBefore lsn=" + lsn + " must be between 1 and lastLsn + 1 = " + (last + 1));
+        }
+        synchronized (adminLock) {
+            segments.deleteBefore(Math.min(lsn, state.durableLsn + 1));
+        }
+    }
+
+    /**
+     * Discards every record after {@code lsn}, durably; the next append gets {@code lsn + 1}.
+     * Waits for appends in flight, then pauses the committer while the segment files are cut.
+     */
+    public void truncateAfter(long lsn) throws IOException {
+        checkOpen();
+        synchronized (adminLock) {
+            syncAppended();
+            long last = lastLsn();
+            long first = firstLsn() == 0 ? last + 1 : firstLsn();
+            if (lsn < first - 1 || lsn > last) {
+                throw new IllegalArgumentException("truncateAfter lsn=" + lsn + " must be between firstLsn - 1 = " + (first - 1)
+                    + " and lastLsn = " + last);
+            }
+            if (lsn == last) {
+                return;
+            }
+            new Truncation(this, state, appender).truncateAfter(lsn, stopCommitter());
+        }
+    }
+
+    /** Stops the committer thread (the log must be drained); returns its tail file. */
+    NativeFile stopCommitter() throws IOException {
+        committer.requestStop();
+        runner.close();
+        return committer.segmentFile();
+    }
+
+    void restartCommitter(long tailIndex, NativeFile tailFile, long tailOffset, long lastLsn) {
+        startCommitter(tailIndex, tailFile, tailOffset, lastLsn);
+    }
+
+    // ------------------------------------------------------------------ closing
+
+    /**
+     * Syncs, seals the last segment, leaves the clean-shutdown marker (so the next open does
+     * not re-read the log), and releases the directory. Idempotent.
+     */
+    @Override
+    public void close() throws IOException {
+        synchronized (adminLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            IOException failure = null;
+            try {
+                if (state.failure == null) {
+                    appender.close();
+                    appender.appendCommitMarker();
+                    syncAppended();
+                } else {
+                    appender.close();
+                }
+            } catch (IOException e) {
+                failure = e;
+            }
+            committer.requestStop();
+            runner.close();
+            NativeFile tail = committer.segmentFile();
+            try {
+                committer.drainInFlight();
+                if (state.failure == null && failure == null && tail != null) {
+                    sealAndMarkClean(tail);
+                }
+            } catch (IOException e) {
+                failure = failure == null ? e : failure;
+            } finally {
+                closeQuietly(tail);
+                closeQuietly(preparer);
+                closeQuietly(ctx);
+                closeQuietly(readCtx);
+                lock.close();
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            if (state.failure != null) {
+                throw new WalFailedException("log " + dir + " was closed after failing: " + state.failure.getMessage(),
+                    state.failure);
+            }
+        }
+    }
+
+    private void sealAndMarkClean(NativeFile tail) throws IOException {
+        AioRequest[] seal = {new AioRequest().prepareSync(tail, SyncMode.FILE)};
+        if (ctx.submitAndWait(seal, 0, 1) != 1) {
+            throw new WalFailedException("fsync of " + tail.path() + " failed at close: " + seal[0].errno(), null);
+        }
+        CleanShutdown marker = new CleanShutdown(segments.logId(), committer.segmentIndex(), committer.segmentOffset(),
+            appender.lastLsn());
+        Path tmp = dir.resolve(SegmentFiles.CLEAN_FILE + ".tmp");
+        Files.write(tmp, marker.encode());
+        try (NativeFile f = NativeFile.open(tmp, dev.keel.aio.OpenFlag.READ, dev.keel.aio.OpenFlag.WRITE)) {
+            AioRequest[] sync = {new AioRequest().prepareSync(f, SyncMode.FILE)};
+            ctx.submitAndWait(sync, 0, 1);
+        }
+        Files.move(tmp, dir.resolve(SegmentFiles.CLEAN_FILE), StandardCopyOption.ATOMIC_MOVE);
+        NativeFile.syncDirectory(dir);
+    }
+}

@@ -1,0 +1,88 @@
+package dev.keel.wal;
+
+import dev.keel.recovery.FrameDescriptor;
+import dev.keel.recovery.RecoveryMode;
+import dev.keel.recovery.SegmentCursor;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Reads durable records in LSN order from a starting LSN. At the end {@link #next()} returns
+ * false, and may return true later once more records are durable, so a consumer can tail the
+ * log by calling it again. Only durable records are ever returned. One thread per reader.
+ */
+public final class WalReader implements AutoCloseable {
+    private final Wal wal;
+    private final boolean skipDamage;
+    private long nextLsn;
+    private SegmentCursor cursor;
+    private long lsn;
+    private boolean closed;
+
+    WalReader(Wal wal, long fromLsn) {
+        this.wal = wal;
+        this.nextLsn = fromLsn;
+        this.skipDamage = wal.options().recoveryMode() == RecoveryMode.SKIP_ANY_CORRUPTED_RECORDS;
+    }
+
+    /** Moves to the next durable record; false when there is none (yet). */
+    public boolean next() throws IOException {
+        if (closed) {
+            throw new IllegalStateException("reader is closed");
+        }
+        wal.checkOpen();
+        while (nextLsn <= wal.durableLsn()) {
+            if (cursor == null && !openCursor()) {
+                return false;
+            }
+            if (cursor.next(skipDamage)) {
+                if (cursor.type() != FrameDescriptor.TYPE_RECORD || cursor.lsn() < nextLsn) {
+                    continue;
+                }
+                if (cursor.lsn() > wal.durableLsn()) {
+                    return false;
+                }
+                lsn = cursor.lsn();
+                nextLsn = lsn + 1;
+                return true;
+            }
+            Segments.Ref after = wal.segments().after(cursor.index());
+            if (after == null || after.firstLsn() > nextLsn && !skipDamage) {
+                return false;
+            }
+            cursor.close();
+            cursor = new SegmentCursor(wal.readContext(), after.path(), after.index(), wal.segments().logId());
+        }
+        return false;
+    }
+
+    private boolean openCursor() throws IOException {
+        Segments.Ref ref = wal.segments().find(nextLsn);
+        if (ref == null) {
+            return false;
+        }
+        cursor = new SegmentCursor(wal.readContext(), ref.path(), ref.index(), wal.segments().logId());
+        return true;
+    }
+
+    /** The current record's LSN. */
+    public long lsn() {
+        return lsn;
+    }
+
+    /** The current record's payload, read-only, valid until the next call to {@link #next()}. */
+    public ByteBuffer payload() {
+        return cursor.payload();
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (!closed) {
+            closed = true;
+            if (cursor != null) {
+                cursor.close();
+            }
+        }
+    }
+}

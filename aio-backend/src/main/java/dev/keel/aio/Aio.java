@@ -21,10 +21,24 @@ public final class Aio {
     public static final String BACKEND_PROPERTY = "keel.aio.backend";
 
     private static final System.Logger LOG = System.getLogger("dev.keel.aio");
-    private static final List<AioBackend> BACKENDS = List.of(new ThreadsBackend());
+    private static final List<AioBackend> BUILT_IN = List.of(new ThreadsBackend());
+    private static final List<AioBackend> BACKENDS = new java.util.concurrent.CopyOnWriteArrayList<>(BUILT_IN);
     private static volatile boolean skipsLogged;
 
     private Aio() {
+    }
+
+    /**
+     * Adds a backend that can then be chosen by name (never picked as "best"): for example a
+     * {@link FaultInjectingBackend} in a test of how an application survives a failing disk.
+     * A backend with the same name is replaced.
+     */
+    public static void register(AioBackend backend) {
+        BACKENDS.removeIf(b -> b.name().equals(backend.name()) && !BUILT_IN.contains(b));
+        if (BUILT_IN.stream().anyMatch(b -> b.name().equals(backend.name()))) {
+            throw new IllegalArgumentException("backend name '" + backend.name() + "' is built in");
+        }
+        BACKENDS.add(backend);
     }
 
     /** The registered backends, best first. */
@@ -73,7 +87,7 @@ public final class Aio {
             return b.open(options);
         }
         StringBuilder skipped = new StringBuilder();
-        for (AioBackend b : BACKENDS) {
+        for (AioBackend b : BUILT_IN) {
             String reason = b.unavailableReason();
             if (reason == null) {
                 logSkipsOnce(skipped, b.name());

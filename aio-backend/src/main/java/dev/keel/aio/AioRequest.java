@@ -246,6 +246,12 @@ public final class AioRequest {
         this.state = result == -Errno.ECANCELED.value() ? RequestState.CANCELED : RequestState.COMPLETED;
     }
 
+    /** For {@link FaultInjectingBackend}: replaces a delivered result, as a failing device would have. */
+    void overrideResult(int newResult) {
+        this.result = newResult;
+        this.state = newResult == -Errno.ECANCELED.value() ? RequestState.CANCELED : RequestState.COMPLETED;
+    }
+
     @Override
     public String toString() {
         return "AioRequest[" + opcode + " " + (file == null ? "-" : file.path()) + " off=" + offset + " len=" + length

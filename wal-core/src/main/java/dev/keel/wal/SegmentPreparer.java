@@ -54,6 +54,30 @@ final class SegmentPreparer implements AutoCloseable {
         prepared = Math.max(prepared, index);
     }
 
+    /**
+     * Forgets every prepared segment after {@code lastLiveIndex} (after a truncation deleted
+     * segments): waits for a preparation in progress, deletes spare files beyond it (they are
+     * all zeros, never written), and starts again from there.
+     */
+    synchronized void resetTo(long lastLiveIndex) throws IOException {
+        while (requested > prepared && failedIndex != prepared + 1 && !stopping) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while resetting the segment preparer", e);
+            }
+        }
+        for (long i = lastLiveIndex + 1; i <= Math.max(prepared, requested); i++) {
+            Files.deleteIfExists(SegmentFiles.segmentPath(dir, i));
+        }
+        NativeFile.syncDirectory(dir);
+        prepared = lastLiveIndex;
+        requested = lastLiveIndex;
+        failure = null;
+        failedIndex = -1;
+    }
+
     /** Asks for segment {@code index} to be prepared in the background. */
     synchronized void request(long index) {
         if (index > requested) {

@@ -131,8 +131,9 @@ final class Segments {
         return deleted;
     }
 
-    /** Forgets (and deletes, durably) every segment after {@code index}. */
+    /** Forgets (and deletes, durably) every segment after {@code index}, spares included. */
     synchronized void deleteAfter(long index) throws IOException {
+        preparer.resetTo(index);
         List<Ref> keep = new ArrayList<>();
         boolean deleted = false;
         for (Ref r : table) {

@@ -1,0 +1,165 @@
+package dev.keel.aio;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A backend that behaves like another one until told to fail: the next matching request (after
+ * a number of successes) completes with an errno (EIO, ENOSPC, ...) or a short transfer instead
+ * of what the device said. For testing that a program fails stop and loses nothing it
+ * acknowledged: register it with {@link Aio#register} and choose it by name.
+ *
+ * <p>The fault is applied when the completion is delivered: the device may in fact have done
+ * the work, which is exactly the ambiguity a real EIO after fsync leaves (the data may or may
+ * not be there), and what recovery must cope with.
+ */
+public final class FaultInjectingBackend implements AioBackend {
+    private final String name;
+    private final AioBackend delegate;
+    private final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger injected = new AtomicInteger();
+
+    /** One planned fault. */
+    private static final class Fault {
+        final AioOpcode opcode;
+        final AtomicInteger skip;
+        final int result;
+        final boolean shortTransfer;
+
+        Fault(AioOpcode opcode, int skip, int result, boolean shortTransfer) {
+            this.opcode = opcode;
+            this.skip = new AtomicInteger(skip);
+            this.result = result;
+            this.shortTransfer = shortTransfer;
+        }
+    }
+
+    public FaultInjectingBackend(String name, AioBackend delegate) {
+        this.name = name;
+        this.delegate = delegate;
+    }
+
+    /** After {@code successes} matching requests complete normally, the next fails with {@code errno}. */
+    public FaultInjectingBackend failAfter(AioOpcode opcode, int successes, Errno errno) {
+        faults.add(new Fault(opcode, successes, -errno.value(), false));
+        return this;
+    }
+
+    /** After {@code successes} writes, the next reports only half its bytes transferred. */
+    public FaultInjectingBackend shortWriteAfter(int successes) {
+        faults.add(new Fault(AioOpcode.WRITE, successes, 0, true));
+        return this;
+    }
+
+    /** Faults delivered so far. */
+    public int injected() {
+        return injected.get();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String unavailableReason() {
+        return delegate.unavailableReason();
+    }
+
+    @Override
+    public AioContext open(AioOptions options) throws AioException {
+        return new Context(delegate.open(options));
+    }
+
+    void apply(AioRequest r) {
+        if (r.state() != RequestState.COMPLETED || r.result() < 0) {
+            return;
+        }
+        for (Fault f : faults) {
+            boolean matches = f.opcode == r.opcode() || (f.opcode == AioOpcode.WRITE && r.opcode() == AioOpcode.APPEND);
+            if (matches && f.skip.getAndDecrement() == 0) {
+                faults.remove(f);
+                r.overrideResult(f.shortTransfer ? r.result() / 2 : f.result);
+                injected.incrementAndGet();
+                return;
+            }
+        }
+    }
+
+    /** Delegates everything, rewriting completions as they are delivered. */
+    private final class Context implements AioContext {
+        private final AioContext d;
+
+        Context(AioContext d) {
+            this.d = d;
+        }
+
+        @Override
+        public String backendName() {
+            return d.backendName();
+        }
+
+        @Override
+        public AioLimits limits() {
+            return d.limits();
+        }
+
+        @Override
+        public int submit(AioRequest[] batch, int from, int count) throws AioException {
+            return d.submit(batch, from, count);
+        }
+
+        @Override
+        public int submitAndWait(AioRequest[] batch, int from, int count) throws AioException {
+            d.submitAndWait(batch, from, count);
+            int ok = 0;
+            for (int i = from; i < from + count; i++) {
+                apply(batch[i]);
+                ok += batch[i].result() >= 0 ? 1 : 0;
+            }
+            return ok;
+        }
+
+        @Override
+        public int await(AioRequest[] out, int min, int max, long timeoutNs) throws AioException {
+            return rewrite(out, d.await(out, min, max, timeoutNs));
+        }
+
+        @Override
+        public int poll(AioRequest[] out, int max) throws AioException {
+            return rewrite(out, d.poll(out, max));
+        }
+
+        private int rewrite(AioRequest[] out, int n) {
+            for (int i = 0; i < n; i++) {
+                apply(out[i]);
+            }
+            return n;
+        }
+
+        @Override
+        public void wakeup() {
+            d.wakeup();
+        }
+
+        @Override
+        public CancelResult cancel(AioRequest request) throws AioException {
+            return d.cancel(request);
+        }
+
+        @Override
+        public int inFlight() {
+            return d.inFlight();
+        }
+
+        @Override
+        public long count(AioCounter counter) {
+            return d.count(counter);
+        }
+
+        @Override
+        public void close() throws AioException {
+            d.close();
+        }
+    }
+}

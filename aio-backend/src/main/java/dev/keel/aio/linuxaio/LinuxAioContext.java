@@ -261,7 +261,8 @@ final class LinuxAioContext extends AbstractAioContext {
             int stoppedAtSlot = issueQueued(true);
             accepted = stoppedAtSlot < 0 ? count : unacceptFrom(batch, from, count, stoppedAtSlot);
             if (accepted == 0 && inKernel == 0 && posted.isEmpty()) {
-                // Nothing of ours will complete and free kernel room: a retry could only spin.
+                // Nothing of ours will complete and free kernel room (EAGAIN is then the kernel
+                // short of memory): a caller retrying after a reap would spin, so fail loudly.
                 throw new AioException("io_submit", null, EAGAIN,
                     "the kernel has no room for AIO requests and none of this context's is in flight");
             }
@@ -654,7 +655,7 @@ final class LinuxAioContext extends AbstractAioContext {
      */
     private CancelResult askKernelToCancel(int slot) {
         long r = sys.ioCancel(contextId, iocbsAddress + (long) slot * IOCB_BYTES, scratchAddress + CANCEL_EVENT_AT);
-        assert r < 0 || r == -Errno.EINPROGRESS.value() : "io_cancel took a file iocb: " + r;
+        assert r < 0 : "io_cancel took a file iocb: " + r;
         return CancelResult.NOT_CANCELED;
     }
 

@@ -52,6 +52,8 @@ final class LinuxAioProbe {
             return probeKernel(AioSyscalls.KERNEL);
         } catch (LinkageError e) {
             return "libc: cannot bind through JNA: " + e;
+        } catch (RuntimeException e) {
+            return "linux-aio probe failed: " + e;
         }
     }
 
@@ -102,8 +104,8 @@ final class LinuxAioProbe {
                 return "io_submit(IOCB_CMD_FDSYNC): " + Errno.format((int) r)
                     + (r == -Errno.EINVAL.value() ? " (kernel before 4.18 has no asynchronous fdatasync)" : "");
             }
-            mem.putLong(TIMESPEC_AT, PROBE_TIMEOUT_SECONDS);
-            mem.putLong(TIMESPEC_AT + 8, 0);
+            mem.putLong(TIMESPEC_AT + LinuxAioNative.TIMESPEC_SEC_OFFSET, PROBE_TIMEOUT_SECONDS);
+            mem.putLong(TIMESPEC_AT + LinuxAioNative.TIMESPEC_NSEC_OFFSET, 0);
             long got = sys.ioGetevents(contextId, 1, 1, base + EVENT_AT, base + TIMESPEC_AT);
             if (got != 1) {
                 return "io_getevents: " + (got < 0 ? Errno.format((int) got)

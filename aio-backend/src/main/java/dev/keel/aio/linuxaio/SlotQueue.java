@@ -12,7 +12,6 @@ final class SlotQueue {
     private final int[] next;
     private int head = NONE;
     private int tail = NONE;
-    private int size;
 
     SlotQueue(int[] next) {
         this.next = next;
@@ -20,10 +19,6 @@ final class SlotQueue {
 
     boolean isEmpty() {
         return head == NONE;
-    }
-
-    int size() {
-        return size;
     }
 
     int peekFirst() {
@@ -43,7 +38,6 @@ final class SlotQueue {
             next[tail] = slot;
         }
         tail = slot;
-        size++;
     }
 
     /** Removes and returns the first slot, or {@link #NONE} when empty. */
@@ -54,7 +48,6 @@ final class SlotQueue {
             if (head == NONE) {
                 tail = NONE;
             }
-            size--;
         }
         return slot;
     }
@@ -72,7 +65,6 @@ final class SlotQueue {
                 if (tail == s) {
                     tail = previous;
                 }
-                size--;
                 return true;
             }
         }
@@ -82,6 +74,5 @@ final class SlotQueue {
     void clear() {
         head = NONE;
         tail = NONE;
-        size = 0;
     }
 }

@@ -54,21 +54,22 @@ import static dev.keel.aio.linuxaio.LinuxAioNative.TIMESPEC_SEC_OFFSET;
  * memory ({@code aio_data} = slot), and the ordering that native AIO lacks, kept here.
  *
  * <pre>
- *  submit ─► accept, per fd ─┬─ READ, WRITE ─────────────────────────────┐
- *                            ├─ APPEND ─ one already in the kernel? ─ no ─┤
- *                            │             └ yes ─► heldAppends[fd]       │
- *                            └─ SYNC ── earlier writes pending? ──── no ─┤
- *                                          └ yes ─► heldSyncs[fd]         ▼
- *                                                  iocb[slot] ─► io_submit (one call per batch)
- *                                                                     │ kernel: event + eventfd += 1
- *  await/poll ◄─ reap: ring head != tail? ─► io_getevents(min 0, zero timeout) ◄── ring
- *                  └─ a completed write releases the next held APPEND and each held SYNC
- *                     whose earlier writes are all complete ─► io_submit, from the reap path
+ *  submit ─► accept, per fd ─┬─ READ, WRITE ─────────────────────────────────┐
+ *                            ├─ APPEND: an APPEND in the kernel already? no ─┤
+ *                            │            └ yes ─► heldAppends[fd]           │
+ *                            └─ SYNC: earlier writes still pending?      no ─┤
+ *                                         └ yes ─► heldSyncs[fd]             ▼
+ *                                           fill iocb[slot] ─► io_submit (one call per batch)
+ *                                                                            │ kernel: event into
+ *                                                                            │ ring, eventfd += 1
+ *  await/poll ◄─ reap: ring head != tail? ─► io_getevents(min 0, timeout 0) ◄┘
+ *                   └─ a completed write releases the next held APPEND and each held SYNC
+ *                      whose earlier writes are all complete ─► io_submit, from the reap path
  * </pre>
  *
  * <h2>Ordering (the contract's clauses 4 and 5)</h2>
- * The kernel keeps no order between iocbs: two O_DIRECT appends in flight may land either way
- * round, and an {@code IOCB_CMD_FDSYNC} does not wait for writes in flight. So each descriptor
+ * The kernel promises no order between iocbs in flight (O_DIRECT writes complete in any order)
+ * and an {@code IOCB_CMD_FDSYNC} does not wait for the writes in flight. So each descriptor
  * with writes outstanding has a {@link FdOrder}: at most one APPEND of a descriptor is in the
  * kernel, later ones wait in submission order; a SYNC reaches the kernel only when every WRITE
  * and APPEND submitted before it on the descriptor has completed (counted per held sync, so a
@@ -84,7 +85,9 @@ import static dev.keel.aio.linuxaio.LinuxAioNative.TIMESPEC_SEC_OFFSET;
  * A batch is one {@code io_submit} unless the kernel refuses an iocb: then the ones it took
  * stay in, the refused one completes with its errno through {@link #reapRequests} (posted by
  * the context), and the rest go in with another call. EAGAIN (no kernel room) on the caller's
- * own batch instead returns the accepted prefix, as the contract asks.
+ * own batch instead returns the accepted prefix, as the contract asks, or throws when none of
+ * the context's requests is in flight to free room. The context asks io_setup for
+ * {@code maxInFlight} events, so EAGAIN means the kernel is short of memory.
  *
  * <h2>Blocking and wakeup</h2>
  * Every iocb carries {@code IOCB_FLAG_RESFD}, so each completion adds 1 to a non-blocking

@@ -1,0 +1,45 @@
+package dev.keel.aio.linuxaio;
+
+/**
+ * The ordering state of one file descriptor: what native AIO does not keep by itself. Exists
+ * while the descriptor has writes not yet complete or syncs held back; pooled, so steady
+ * state allocates nothing. Guarded by the context's issue lock.
+ *
+ * <ul>
+ *   <li>{@code writesPending}: WRITEs and APPENDs accepted and not yet complete (in the kernel,
+ *       held back, or completed in the ring but not reaped), the count a new SYNC must see
+ *       drop to zero before it may reach the kernel.</li>
+ *   <li>{@code appendInKernel}: the one APPEND the kernel has; later ones wait in
+ *       {@code heldAppends}, in submission order.</li>
+ *   <li>{@code heldSyncs}: SYNCs waiting for earlier writes, in submission order; each slot
+ *       counts its own earlier writes still pending.</li>
+ *   <li>{@code nextSeq}: the submission order of writes and syncs on this descriptor, so a
+ *       completing write knows which held syncs it was ahead of.</li>
+ * </ul>
+ */
+final class FdOrder {
+    int fd = -1;
+    int writesPending;
+    boolean appendInKernel;
+    long nextSeq;
+    final SlotQueue heldAppends;
+    final SlotQueue heldSyncs;
+
+    FdOrder(int[] nextSlot) {
+        this.heldAppends = new SlotQueue(nextSlot);
+        this.heldSyncs = new SlotQueue(nextSlot);
+    }
+
+    boolean isIdle() {
+        return writesPending == 0 && heldSyncs.isEmpty();
+    }
+
+    FdOrder reset() {
+        assert isIdle() && heldAppends.isEmpty() && !appendInKernel : "resetting a busy descriptor " + fd;
+        fd = -1;
+        nextSeq = 0;
+        heldAppends.clear();
+        heldSyncs.clear();
+        return this;
+    }
+}

@@ -1,5 +1,6 @@
 package dev.keel.aio;
 
+import dev.keel.aio.linuxaio.LinuxAioBackend;
 import dev.keel.aio.threads.ThreadsBackend;
 
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ public final class Aio {
     public static final String BACKEND_PROPERTY = "keel.aio.backend";
 
     private static final System.Logger LOG = System.getLogger("dev.keel.aio");
-    private static final List<AioBackend> BUILT_IN = List.of(new ThreadsBackend());
+    private static final List<AioBackend> BUILT_IN = List.of(new LinuxAioBackend(), new ThreadsBackend());
     private static final List<AioBackend> BACKENDS = new java.util.concurrent.CopyOnWriteArrayList<>(BUILT_IN);
     private static volatile boolean skipsLogged;
 

@@ -94,7 +94,7 @@ public final class Wal implements AutoCloseable {
         long lastLsn = recovered.nextLsn() - 1;
         state.durableLsn = lastLsn;
         this.appender = new Appender(state, segments, ctx, metrics, options.segmentBytes(), recovered.nextLsn(), tailIndex,
-            tailOffset);
+            tailOffset, options.durability());
         NativeFile tailFile = tailIndex == 0 ? null : segments.openTail(tailIndex);
         startCommitter(tailIndex, tailFile, tailOffset, lastLsn);
     }

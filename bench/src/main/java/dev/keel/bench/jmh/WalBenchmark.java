@@ -1,0 +1,183 @@
+package dev.keel.bench.jmh;
+
+import dev.keel.aio.internal.LibC;
+import dev.keel.wal.Durability;
+import dev.keel.wal.Wal;
+import dev.keel.wal.WalOptions;
+import org.agrona.BufferUtil;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The log's speed targets, measured side by side in one run:
+ * <ul>
+ *   <li>{@code append}: blocking appends; run with {@code -t 1} and {@code -t 64}
+ *       ({@code recordBytes} 128 and 4096). Durable records per second = the score.</li>
+ *   <li>{@code rawPwriteFdatasync}: the disk's limit for one writer, a pwrite plus fdatasync
+ *       loop through JNA on a zero-filled preallocated file, no log at all. Compare
+ *       {@code append -t 1 -p recordBytes=4096} with it.</li>
+ *   <li>{@code appendAsyncPipelined}: one thread keeping up to {@code inFlight} appendAsync
+ *       calls outstanding.</li>
+ * </ul>
+ * Allocation per append: add {@code -prof gc} and read {@code gc.alloc.rate.norm}.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(1)
+@Warmup(iterations = 2, time = 3)
+@Measurement(iterations = 3, time = 5)
+public class WalBenchmark {
+    private static final long RAW_FILE_BYTES = 64L << 20;
+
+    static Path benchDir() throws IOException {
+        return Files.createTempDirectory(Path.of(System.getProperty("keel.bench.dir", ".")), "keel-jmh-");
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /** One log shared by every benchmark thread. */
+    @State(Scope.Benchmark)
+    public static class Log {
+        @Param({"FDATASYNC"})
+        public String durability;
+
+        @Param({""})
+        public String backend;
+
+        Path dir;
+        Wal wal;
+
+        @Setup(Level.Trial)
+        public void open() throws IOException {
+            dir = benchDir();
+            wal = Wal.open(dir, WalOptions.defaults().durability(Durability.valueOf(durability))
+                .aioBackend(backend.isEmpty() ? null : backend));
+        }
+
+        @TearDown(Level.Trial)
+        public void close() throws IOException {
+            System.out.println("\n# " + wal.stats());
+            wal.close();
+            deleteTree(dir);
+        }
+    }
+
+    /** Each thread's payload: a direct buffer, reused. */
+    @State(Scope.Thread)
+    public static class Payload {
+        @Param({"128", "4096"})
+        public int recordBytes;
+
+        ByteBuffer buffer;
+
+        @Setup(Level.Trial)
+        public void fill() {
+            buffer = ByteBuffer.allocateDirect(recordBytes);
+            for (int i = 0; i < recordBytes; i++) {
+                buffer.put(i, (byte) i);
+            }
+        }
+    }
+
+    @Benchmark
+    public long append(Log log, Payload p) throws IOException {
+        return log.wal.append(p.buffer);
+    }
+
+    /** Up to {@code inFlight} asynchronous appends outstanding from one thread. */
+    @State(Scope.Thread)
+    public static class Pipeline {
+        @Param({"1000"})
+        public int inFlight;
+
+        final ArrayDeque<CompletableFuture<Long>> outstanding = new ArrayDeque<>();
+
+        @TearDown(Level.Iteration)
+        public void drain() {
+            while (!outstanding.isEmpty()) {
+                outstanding.pollFirst().join();
+            }
+        }
+    }
+
+    @Benchmark
+    public long appendAsyncPipelined(Log log, Payload p, Pipeline q) {
+        if (q.outstanding.size() >= q.inFlight) {
+            q.outstanding.pollFirst().join();
+        }
+        CompletableFuture<Long> f = log.wal.appendAsync(p.buffer);
+        q.outstanding.addLast(f);
+        return q.outstanding.size();
+    }
+
+    /** A zero-filled, preallocated file and a 4 KiB buffer: the raw limit's setting. */
+    @State(Scope.Thread)
+    public static class RawFile {
+        @Param({"4096"})
+        public int writeBytes;
+
+        Path dir;
+        int fd;
+        ByteBuffer buffer;
+        long address;
+        long offset;
+
+        @Setup(Level.Trial)
+        public void open() throws IOException {
+            dir = benchDir();
+            Path file = dir.resolve("raw.dat");
+            try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+                byte[] zeros = new byte[1 << 20];
+                for (long at = 0; at < RAW_FILE_BYTES; at += zeros.length) {
+                    f.write(zeros);
+                }
+                f.getFD().sync();
+            }
+            fd = LibC.open(file.toString(), LibC.O_RDWR | LibC.O_CLOEXEC, 0);
+            buffer = BufferUtil.allocateDirectAligned(writeBytes, 4096);
+            address = BufferUtil.address(buffer);
+        }
+
+        @TearDown(Level.Trial)
+        public void close() throws IOException {
+            LibC.close(fd);
+            deleteTree(dir);
+        }
+    }
+
+    @Benchmark
+    public long rawPwriteFdatasync(RawFile f) {
+        long n = LibC.pwrite(f.fd, f.address, f.writeBytes, f.offset);
+        if (n != f.writeBytes || LibC.fdatasync(f.fd) != 0) {
+            throw new IllegalStateException("raw write failed: errno " + LibC.errno());
+        }
+        f.offset = (f.offset + f.writeBytes) % RAW_FILE_BYTES;
+        return n;
+    }
+}

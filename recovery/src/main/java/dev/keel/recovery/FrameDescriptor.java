@@ -24,7 +24,7 @@ package dev.keel.recovery;
  *   <li>{@code salt}: the segment's identity ({@link #salt}): the log's id in the high 20 bits,
  *       the segment index in the low 12. A frame left in a file from an earlier use, or copied
  *       from another log, fails it even with a valid CRC.</li>
- *   <li>{@code type}: {@link #TYPE_RECORD}, {@link #TYPE_COMMIT}; bit 15 ({@link #SKIPPABLE})
+ *   <li>{@code type}: {@link #TYPE_RECORD}, {@link #TYPE_COMMIT}, {@link #TYPE_VOID}; bit 15 ({@link #SKIPPABLE})
  *       marks types a reader that does not know them may skip (forward compatibility).</li>
  *   <li>{@code unsyncedSpan}: {@code lsn - durableLsn} when the frame was written (saturated).
  *       It is the evidence recovery needs: a damaged frame followed by a valid frame whose
@@ -48,6 +48,11 @@ public final class FrameDescriptor {
     public static final short TYPE_RECORD = 1;
     /** Written by a clean close after the last record: everything before it was durable. */
     public static final short TYPE_COMMIT = (short) (2 | 0x8000);
+    /**
+     * Space an append reserved but could not fill (its payload source threw): zeros, skipped by
+     * readers, uses no LSN (it carries the last record's, like a marker).
+     */
+    public static final short TYPE_VOID = (short) (3 | 0x8000);
     public static final int SKIPPABLE = 0x8000;
 
     private static final int SALT_LOG_BITS = 20;

@@ -5,6 +5,9 @@ import dev.keel.recovery.FrameCodec;
 import dev.keel.recovery.FrameDescriptor;
 import dev.keel.recovery.SegmentHeaderDescriptor;
 
+import net.openhft.chronicle.bytes.BytesStore;
+import net.openhft.chronicle.bytes.PointerBytesStore;
+
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.concurrent.locks.LockSupport;
@@ -44,6 +47,11 @@ final class Appender {
     private long segmentOffset;
     private int salt;
     private boolean closed;
+    /**
+     * A Chronicle view of the ring region a BytesStore payload is copied into; created on first
+     * use so that logs never given a BytesStore never load Chronicle.
+     */
+    private PointerBytesStore ringView;
 
     Appender(LogState state, Segments segments, AioContext ctx, WalMetrics metrics, long segmentBytes, long nextLsn,
              long segmentIndex, long segmentOffset, Durability durability) {
@@ -66,22 +74,30 @@ final class Appender {
      * {@code buffer} is used.
      */
     long append(byte[] array, ByteBuffer buffer, int length, short type, Object ackTarget) throws WalFailedException {
+        return append(array, buffer, null, length, type, ackTarget);
+    }
+
+    /** As above, with a Chronicle {@code BytesStore} as a third possible source (its readable bytes). */
+    long append(byte[] array, ByteBuffer buffer, BytesStore<?, ?> store, int length, short type, Object ackTarget)
+        throws WalFailedException {
         int frameBytes = FrameDescriptor.frameBytes(length);
         long lsn;
         synchronized (state.monitor) {
             int idx = reserve(frameBytes);
-            lsn = type == FrameDescriptor.TYPE_RECORD ? nextLsn++ : nextLsn - 1;
-            FrameCodec codec = state.ring.appenderCodec();
-            int payloadAt = idx + FrameDescriptor.HEADER_BYTES;
-            if (array != null) {
-                state.ring.buffer().putBytes(payloadAt, array, 0, length);
-            } else if (length > 0) {
-                state.ring.buffer().putBytes(payloadAt, buffer, buffer.position(), length);
+            boolean copied = false;
+            try {
+                copyPayload(idx + FrameDescriptor.HEADER_BYTES, array, buffer, store, length);
+                copied = true;
+            } finally {
+                if (!copied) {
+                    // The space is reserved and the committer will reach it: fill it with a
+                    // skippable VOID frame, never leave a hole that would stall the log.
+                    state.ring.buffer().setMemory(idx + FrameDescriptor.HEADER_BYTES, length, (byte) 0);
+                    publish(idx, length, nextLsn - 1, FrameDescriptor.TYPE_VOID, frameBytes);
+                }
             }
-            long span = Math.min(0xFFFF_FFFFL, Math.max(0, lsn - state.durableLsn));
-            codec.seal(idx, length, lsn, salt, type, (int) span);
-            codec.publish(idx, length);
-            segmentOffset += frameBytes;
+            lsn = type == FrameDescriptor.TYPE_RECORD ? nextLsn++ : nextLsn - 1;
+            publish(idx, length, lsn, type, frameBytes);
             if (ackTarget != null) {
                 state.acks.add(ackTarget, lsn);
             }
@@ -91,6 +107,30 @@ final class Appender {
         }
         wakeCommitter();
         return lsn;
+    }
+
+    private void copyPayload(int at, byte[] array, ByteBuffer buffer, BytesStore<?, ?> store, int length) {
+        if (array != null) {
+            state.ring.buffer().putBytes(at, array, 0, length);
+        } else if (store != null) {
+            // copyTo works for heap and native stores alike (HeapBytesStore.nativeRead does not).
+            if (ringView == null) {
+                ringView = new PointerBytesStore();
+            }
+            ringView.set(state.ring.address() + at, length);
+            store.copyTo(ringView);
+        } else if (length > 0) {
+            state.ring.buffer().putBytes(at, buffer, buffer.position(), length);
+        }
+    }
+
+    /** Seals and publishes the frame at {@code idx}; under the monitor. */
+    private void publish(int idx, int length, long lsn, short type, int frameBytes) {
+        long span = Math.min(0xFFFF_FFFFL, Math.max(0, lsn - state.durableLsn));
+        FrameCodec codec = state.ring.appenderCodec();
+        codec.seal(idx, length, lsn, salt, type, (int) span);
+        codec.publish(idx, length);
+        segmentOffset += frameBytes;
     }
 
     /** Reserves ring room for the frame, rolling to a new segment first if it does not fit. */

@@ -13,6 +13,7 @@ import dev.keel.recovery.RecoveredLog;
 import dev.keel.recovery.RecoveryReport;
 import dev.keel.recovery.SegmentFiles;
 import dev.keel.recovery.SegmentInfo;
+import net.openhft.chronicle.bytes.BytesStore;
 import org.agrona.concurrent.AgentRunner;
 
 import java.io.IOException;
@@ -173,6 +174,18 @@ public final class Wal implements AutoCloseable {
     public long append(ByteBuffer payload) throws IOException {
         checkPayload(payload == null ? -1 : payload.remaining());
         long lsn = appender.append(null, payload, payload.remaining(), FrameDescriptor.TYPE_RECORD, Thread.currentThread());
+        appender.awaitDurable(lsn);
+        return lsn;
+    }
+
+    /**
+     * Appends a Chronicle {@code BytesStore}'s readable bytes (its read position does not move)
+     * and returns the LSN once durable. The bytes are copied straight into the log buffer.
+     */
+    public long append(BytesStore<?, ?> payload) throws IOException {
+        checkPayload(payload == null ? -1 : (int) Math.min(Integer.MAX_VALUE, payload.readRemaining()));
+        int length = (int) payload.readRemaining();
+        long lsn = appender.append(null, null, payload, length, FrameDescriptor.TYPE_RECORD, Thread.currentThread());
         appender.awaitDurable(lsn);
         return lsn;
     }

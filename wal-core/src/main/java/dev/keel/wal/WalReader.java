@@ -3,6 +3,8 @@ package dev.keel.wal;
 import dev.keel.recovery.FrameDescriptor;
 import dev.keel.recovery.RecoveryMode;
 import dev.keel.recovery.SegmentCursor;
+import net.openhft.chronicle.bytes.BytesStore;
+import net.openhft.chronicle.bytes.PointerBytesStore;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,6 +21,7 @@ public final class WalReader implements AutoCloseable {
     private SegmentCursor cursor;
     private long lsn;
     private boolean closed;
+    private PointerBytesStore pointer;
 
     WalReader(Wal wal, long fromLsn) {
         this.wal = wal;
@@ -69,6 +72,18 @@ public final class WalReader implements AutoCloseable {
     /** The current record's LSN. */
     public long lsn() {
         return lsn;
+    }
+
+    /**
+     * The current record's payload as a Chronicle {@code BytesStore} over the reader's buffer:
+     * no copy, no allocation; valid until the next call to {@link #next()}. Do not write to it.
+     */
+    public BytesStore<?, ?> payloadBytes() {
+        if (pointer == null) {
+            pointer = new PointerBytesStore();
+        }
+        pointer.set(cursor.payloadAddress(), cursor.payloadLength());
+        return pointer;
     }
 
     /** The current record's payload, read-only, valid until the next call to {@link #next()}. */

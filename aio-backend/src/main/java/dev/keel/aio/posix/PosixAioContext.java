@@ -251,6 +251,8 @@ final class PosixAioContext extends AbstractAioContext {
             }
         }
         countIssued(AioCounter.SUBMIT_CALLS);
+        // Never retried: LIO_NOWAIT does not sleep, so it never fails with EINTR, and a retry after
+        // a partial failure would queue the accepted requests twice.
         if (queueCalls.lioListio(lioList.addressOffset(), count) == 0) {
             return;
         }
@@ -268,6 +270,7 @@ final class PosixAioContext extends AbstractAioContext {
 
     private void issueSync(AioRequest r, boolean countOperations) {
         int slot = slotOf(r);
+        // aio_fsync writes its own opcode (LIO_DSYNC or LIO_SYNC) into the block.
         prepareAiocb(slot, fdOf(r), LIO_READ, 0, 0, 0);
         boolean data = r.syncMode() == SyncMode.DATA;
         countIssued(AioCounter.SUBMIT_CALLS);

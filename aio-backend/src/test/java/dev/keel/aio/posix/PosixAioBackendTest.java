@@ -487,6 +487,8 @@ class PosixAioBackendTest {
         long seed = System.nanoTime();
         System.out.println("slotReuse seed=" + seed);
         // Few slots, so each is reaped and queued again while another thread sits in aio_suspend.
+        // With several threads allowed in aio_suspend at once this crashed the JVM in every run;
+        // -Dkeel.stress=N raises the requests per submitter for a longer soak.
         PosixAioContext ctx = context(AioOptions.defaults().maxInFlight(8), QueueCalls.GLIBC);
         NativeFile[] files = new NativeFile[3];
         for (int i = 0; i < files.length; i++) {

@@ -45,7 +45,6 @@ final class AckQueue {
      * them when {@code durableLsn} is {@link Long#MAX_VALUE}) into {@code out}.
      */
     void takeUpTo(long durableLsn, Batch out) {
-        out.size = 0;
         while (size > 0 && lsns[head] <= durableLsn) {
             out.add(targets[head], lsns[head]);
             targets[head] = null;

@@ -82,11 +82,20 @@ final class Committer implements Agent {
         return "keel-wal-committer";
     }
 
+    /**
+     * One pass: reap what completed (moving the durable LSN), submit the next batch, and only
+     * then wake the appenders whose records became durable. Waking dozens of threads costs
+     * a futex call each; doing it after the submit lets the next sync run meanwhile.
+     */
     @Override
     public int doWork() throws Exception {
         int work = reap(ctx.poll(completions, completions.length));
         if (state.failure == null) {
             work += submitBatch();
+        }
+        if (ready.size > 0) {
+            ready.complete(null);
+            work++;
         }
         return work;
     }
@@ -305,7 +314,7 @@ final class Committer implements Agent {
                     state.monitor.notifyAll();
                 }
             }
-            ready.complete(null);
+            // The waiters in `ready` are woken by doWork after it has submitted the next batch.
         }
     }
 
@@ -318,6 +327,8 @@ final class Committer implements Agent {
             : new WalFailedException("log failed and stopped at durable LSN " + state.durableLsn + ": " + cause.getMessage()
             + "; nothing after it is acknowledged; close and reopen the log to recover from disk", cause);
         state.failure = failure;
+        // Waiters already made durable are completed as such; everyone after gets the failure.
+        ready.complete(null);
         synchronized (state.monitor) {
             state.acks.takeUpTo(Long.MAX_VALUE, ready);
             state.monitor.notifyAll();

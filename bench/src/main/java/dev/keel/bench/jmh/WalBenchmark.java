@@ -70,14 +70,18 @@ public class WalBenchmark {
         @Param({""})
         public String backend;
 
+        @Param({"0"})
+        public int maxSyncsInFlight;
+
         Path dir;
         Wal wal;
 
         @Setup(Level.Trial)
         public void open() throws IOException {
             dir = benchDir();
-            wal = Wal.open(dir, WalOptions.defaults().durability(Durability.valueOf(durability))
-                .aioBackend(backend.isEmpty() ? null : backend));
+            WalOptions opts = WalOptions.defaults().durability(Durability.valueOf(durability))
+                .aioBackend(backend.isEmpty() ? null : backend);
+            wal = Wal.open(dir, maxSyncsInFlight == 0 ? opts : opts.maxSyncsInFlight(maxSyncsInFlight));
         }
 
         @TearDown(Level.Trial)

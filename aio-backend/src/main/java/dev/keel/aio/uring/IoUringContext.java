@@ -179,6 +179,7 @@ final class IoUringContext extends AbstractAioContext {
     private final AtomicLong enterCalls = new AtomicLong();
     private final AtomicLong fixedTransfers = new AtomicLong();
     private final AtomicLong chainsIssued = new AtomicLong();
+    private final AtomicLong reissues = new AtomicLong();
 
     IoUringContext(AioOptions options) throws AioException {
         super(IoUringBackend.NAME, new AioLimits(options.maxInFlight(), DIRECT_ALIGNMENT_BYTES));
@@ -437,8 +438,16 @@ final class IoUringContext extends AbstractAioContext {
             return 0;
         }
         try {
-            int n = localDoneCount > 0 ? drainLocal(out, off, max) : 0;
+            int n = 0;
             while (n < max) {
+                // Local completions first: a sync released by a canceled held append is issued
+                // after the append was posted here, so the append is delivered before the sync.
+                if (localDoneCount > 0) {
+                    n += drainLocal(out, off + n, max - n);
+                    if (n == max) {
+                        break;
+                    }
+                }
                 int k = consumeCompletions(max - n);
                 if (k == 0) {
                     if (flushOverflow()) {
@@ -447,9 +456,6 @@ final class IoUringContext extends AbstractAioContext {
                     break;
                 }
                 n += finishReaped(out, off + n, k);
-                if (localDoneCount > 0 && n < max) {
-                    n += drainLocal(out, off + n, max - n);
-                }
             }
             return n;
         } finally {
@@ -539,6 +545,9 @@ final class IoUringContext extends AbstractAioContext {
         // EINTR and a cancel nobody asked for (chain broken by an earlier member, submitting
         // thread exited) mean the request did not run: it runs again, in its place.
         boolean retry = res == -EINTR || (res == -ECANCELED && !userCanceled[slot]);
+        if (retry) {
+            reissues.incrementAndGet();
+        }
         if (inChain[slot]) {
             FileOrder o = slotOrder[slot];
             relink[slot] = retry;
@@ -961,6 +970,11 @@ final class IoUringContext extends AbstractAioContext {
         return chainsIssued.get();
     }
 
+    /** Requests that came back with EINTR or a cancel nobody asked for, and went to the kernel again. */
+    long reissues() {
+        return reissues.get();
+    }
+
     /** Requests held back in user space (appends behind a chain, syncs behind writes). */
     int heldRequests() {
         ringLock.lock();
@@ -973,6 +987,11 @@ final class IoUringContext extends AbstractAioContext {
         } finally {
             ringLock.unlock();
         }
+    }
+
+    /** CQEs waiting in the ring, unconsumed. */
+    int readyCompletions() {
+        return ring.cqTailAcquire() - ring.cqHeadAcquire();
     }
 
     /** True when CQEs wait in the ring, unconsumed. */

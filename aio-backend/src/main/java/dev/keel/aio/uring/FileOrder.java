@@ -6,7 +6,7 @@ package dev.keel.aio.uring;
  *
  * <pre>
  *   accepted on fd ──► WRITE ─────────────────────────────► kernel (no order among writes)
- *                  ├─► APPEND ─► heldAppends ─► chain ─────► kernel as one IO_LINK chain
+ *                  ├─► APPEND ─► heldAppends ──────────────► kernel as one IO_LINK chain
  *                  │             (while a chain is in flight)   (next chain when it completes)
  *                  └─► SYNC ───► heldSyncs ────────────────► kernel once earlierWrites == 0
  * </pre>
@@ -32,9 +32,13 @@ final class FileOrder {
     final SlotQueue heldSyncs = new SlotQueue(4);
     /** Appends waiting for the chain in flight, in submission order. */
     final SlotQueue heldAppends = new SlotQueue(16);
-    /** The appends issued as the current IO_LINK chain, in order. */
-    final SlotQueue chain = new SlotQueue(16);
-    /** Members of {@link #chain} whose completion has not been processed yet. */
+    /**
+     * Members of the current chain that the kernel canceled with it (they never ran), to go
+     * first in line again when the chain ends. Only undelivered requests are kept here: a
+     * delivered member's slot may already belong to a new request.
+     */
+    final SlotQueue relinks = new SlotQueue(16);
+    /** Members of the chain in flight whose completion has not been processed yet. */
     int chainOutstanding;
     /** Set while the fd is on the submit call's list of files with new appends. */
     boolean touched;
@@ -44,7 +48,7 @@ final class FileOrder {
     }
 
     FileOrder reset(int newFd) {
-        assert heldSyncs.isEmpty() && heldAppends.isEmpty() && chain.isEmpty() && chainOutstanding == 0
+        assert heldSyncs.isEmpty() && heldAppends.isEmpty() && relinks.isEmpty() && chainOutstanding == 0
             : "recycling a busy file order: " + this;
         fd = newFd;
         incompleteWrites = 0;
@@ -56,6 +60,6 @@ final class FileOrder {
     @Override
     public String toString() {
         return "FileOrder[fd=" + fd + " incompleteWrites=" + incompleteWrites + " heldSyncs=" + heldSyncs
-            + " heldAppends=" + heldAppends + " chain=" + chain + " chainOutstanding=" + chainOutstanding + "]";
+            + " heldAppends=" + heldAppends + " relinks=" + relinks + " chainOutstanding=" + chainOutstanding + "]";
     }
 }

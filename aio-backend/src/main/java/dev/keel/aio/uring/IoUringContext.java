@@ -136,7 +136,8 @@ final class IoUringContext extends AbstractAioContext {
     private final long[] syncNumber;
     private final int[] syncEarlierWrites;
     private final boolean[] inChain;
-    private final boolean[] relink;
+    /** Position in its chain, to put canceled members back in their order. */
+    private final int[] chainPosition;
     private final boolean[] userCanceled;
 
     // Per file descriptor (ringLock).
@@ -204,7 +205,7 @@ final class IoUringContext extends AbstractAioContext {
         this.syncNumber = new long[n];
         this.syncEarlierWrites = new int[n];
         this.inChain = new boolean[n];
-        this.relink = new boolean[n];
+        this.chainPosition = new int[n];
         this.userCanceled = new boolean[n];
         this.touched = new FileOrder[n];
         this.failedUserData = new long[ring.sqEntries()];
@@ -246,7 +247,6 @@ final class IoUringContext extends AbstractAioContext {
         slotGeneration[slot]++;
         userCanceled[slot] = false;
         inChain[slot] = false;
-        relink[slot] = false;
         slotOrder[slot] = null;
         slotRequest.lazySet(slot, r);
         switch (r.opcode()) {
@@ -311,12 +311,12 @@ final class IoUringContext extends AbstractAioContext {
 
     /** Issues every held append of the file as one IO_LINK chain, in order. Under ringLock. */
     private void issueChain(FileOrder o) {
-        assert o.chainOutstanding == 0 && o.chain.isEmpty() : "a chain is already in flight: " + o;
+        assert o.chainOutstanding == 0 && o.relinks.isEmpty() : "a chain is already in flight: " + o;
         int n = o.heldAppends.size();
         for (int i = 0; i < n; i++) {
             int slot = o.heldAppends.pollFirst();
-            o.chain.addLast(slot);
             inChain[slot] = true;
+            chainPosition[slot] = i;
             issue(slot, slotRequest.get(slot), i < n - 1 ? IOSQE_IO_LINK : 0);
         }
         o.chainOutstanding = n;
@@ -550,7 +550,10 @@ final class IoUringContext extends AbstractAioContext {
         }
         if (inChain[slot]) {
             FileOrder o = slotOrder[slot];
-            relink[slot] = retry;
+            inChain[slot] = false;
+            if (retry) {
+                o.relinks.addLast(slot);
+            }
             if (--o.chainOutstanding == 0) {
                 endChain(o);
             }
@@ -570,16 +573,21 @@ final class IoUringContext extends AbstractAioContext {
 
     /** The file's chain has completed: canceled members go first in line, then the next chain starts. */
     private void endChain(FileOrder o) {
-        for (int i = o.chain.size() - 1; i >= 0; i--) {
-            int slot = o.chain.get(i);
-            inChain[slot] = false;
-            if (relink[slot]) {
-                relink[slot] = false;
-                phase[slot] = PHASE_HELD;
-                o.heldAppends.addFirst(slot);
+        SlotQueue relinks = o.relinks;
+        // Re-queue from the latest chain position down, so they end up in chain order (a selection
+        // sort: this runs only after a failure or a cancel broke the chain).
+        while (!relinks.isEmpty()) {
+            int latest = 0;
+            for (int i = 1; i < relinks.size(); i++) {
+                if (chainPosition[relinks.get(i)] > chainPosition[relinks.get(latest)]) {
+                    latest = i;
+                }
             }
+            int slot = relinks.get(latest);
+            relinks.remove(slot);
+            phase[slot] = PHASE_HELD;
+            o.heldAppends.addFirst(slot);
         }
-        o.chain.clear();
         if (!o.heldAppends.isEmpty()) {
             issueChain(o);
         }
@@ -984,6 +992,33 @@ final class IoUringContext extends AbstractAioContext {
                 held += o.heldAppends.size() + o.heldSyncs.size();
             }
             return held;
+        } finally {
+            ringLock.unlock();
+        }
+    }
+
+    /** The backend's state, for a test that failed: file orders and every request not finished. */
+    String describe() {
+        ringLock.lock();
+        try {
+            StringBuilder sb = new StringBuilder("IoUringContext inFlight=").append(inFlight())
+                .append(" localDone=").append(localDone).append(" cancelTargetSlot=").append(cancelTargetSlot)
+                .append(" parked=").append(cancelTargetParked).append(" nopPending=").append(wakeupNopPending.get())
+                .append(" readyCqes=").append(readyCompletions()).append(" sqUnsubmitted=").append(sqUnsubmitted);
+            for (FileOrder o : orders.values()) {
+                sb.append("\n  ").append(o);
+            }
+            for (int slot = 0; slot < phase.length; slot++) {
+                AioRequest r = slotRequest.get(slot);
+                if (r != null && r.state() == dev.keel.aio.RequestState.SUBMITTED && !isKernelDone(r)) {
+                    sb.append("\n  slot ").append(slot).append(" phase=").append(phase[slot]).append(" inChain=")
+                        .append(inChain[slot]).append(" chainPosition=").append(chainPosition[slot]).append(" userCanceled=")
+                        .append(userCanceled[slot]).append(" earlierWrites=").append(syncEarlierWrites[slot])
+                        .append(" gen=").append(writeGeneration[slot]).append(" syncNo=").append(syncNumber[slot])
+                        .append(' ').append(r);
+                }
+            }
+            return sb.toString();
         } finally {
             ringLock.unlock();
         }

@@ -71,7 +71,7 @@ class IoUringBackendTest {
         closeables.add(() -> {
             AioRequest[] out = new AioRequest[c.limits().maxInFlight()];
             while (c.inFlight() > 0) {
-                c.await(out, 1, out.length, WAIT_NS);
+                assertTrue(c.await(out, 1, out.length, WAIT_NS) > 0, () -> "stuck in flight at close: " + c.describe());
             }
             c.close();
         });
@@ -439,6 +439,132 @@ class IoUringBackendTest {
         landed = fifo.awaitReceived(filled + PAGE);
         assertEquals(filled + PAGE, landed.length, "canceled appends never land");
         assertAllBytes(landed, filled, PAGE, 0xC3, "the surviving append");
+    }
+
+    // ------------------------------------------------------------------ everything at once
+
+    /**
+     * A seeded random mix on three files (two appended, one written at offsets) with syncs and
+     * cancels racing a reaper thread; then every promise is checked: exactly-once delivery, a
+     * sync delivered after every earlier write to its file, appends in submission order with
+     * exactly the non-canceled ones landed, and cancel answers that match what was delivered.
+     */
+    @Test
+    void aRandomMixOfAppendsWritesSyncsAndCancelsKeepsEveryPromise() throws Exception {
+        long seed = Long.getLong("keel.test.seed", System.nanoTime());
+        System.out.println("randomMix seed=" + seed + " (replay with -Dkeel.test.seed=" + seed + ")");
+        java.util.Random rnd = new java.util.Random(seed);
+        IoUringContext c = context(AioOptions.defaults().maxInFlight(64));
+        NativeFile[] files = {
+            file("mix-a.log", OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.APPEND),
+            file("mix-b.log", OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.APPEND),
+            file("mix-p.dat", OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE)};
+        int total = 3000;
+        int record = 64;
+        ByteBuffer buf = aligned(total * record);
+        AioRequest[] reqs = new AioRequest[total];
+        int[] fileOf = new int[total];
+        for (int i = 0; i < total; i++) {
+            buf.putLong(i * record, 0x4D49580000000000L | i);
+            int f = rnd.nextInt(3);
+            fileOf[i] = f;
+            long address = AddressOf.buffer(buf) + (long) i * record;
+            reqs[i] = rnd.nextInt(8) == 0 ? new AioRequest().prepareSync(files[f], rnd.nextBoolean() ? SyncMode.DATA : SyncMode.FILE)
+                : f < 2 ? new AioRequest().prepareAppend(files[f], address, record)
+                : new AioRequest().prepareWrite(files[f], (long) i * record, address, record);
+            reqs[i].tag(i);
+        }
+        int[] deliveredAt = new int[total];
+        Arrays.fill(deliveredAt, -1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread reaper = new Thread(() -> reapAll(c, total, deliveredAt, failure));
+        reaper.start();
+        CancelResult[] answers = submitWithCancels(c, reqs, rnd);
+        reaper.join(TimeUnit.SECONDS.toMillis(60));
+        assertTrue(!reaper.isAlive(), () -> "reaper still waiting: " + c.describe());
+        if (failure.get() != null) {
+            throw new AssertionError(c.describe(), failure.get());
+        }
+        checkMix(reqs, fileOf, deliveredAt, answers, files, record);
+        int[] byAnswer = new int[CancelResult.values().length];
+        for (CancelResult a : answers) {
+            if (a != null) {
+                byAnswer[a.ordinal()]++;
+            }
+        }
+        System.out.println("randomMix: cancel answers " + Arrays.toString(CancelResult.values()) + " = "
+            + Arrays.toString(byAnswer) + ", chains " + c.chainsIssued() + ", re-issued " + c.reissues());
+    }
+
+    private CancelResult[] submitWithCancels(IoUringContext c, AioRequest[] reqs, java.util.Random rnd) throws AioException {
+        CancelResult[] answers = new CancelResult[reqs.length];
+        for (int next = 0; next < reqs.length; ) {
+            int accepted = c.submit(reqs, next, Math.min(1 + rnd.nextInt(16), reqs.length - next));
+            next += accepted;
+            if (accepted == 0) {
+                Thread.onSpinWait();
+            }
+            if (next > 0 && rnd.nextInt(4) == 0) {
+                int victim = Math.max(0, next - 1 - rnd.nextInt(Math.min(next, 48)));
+                if (answers[victim] == null) {
+                    answers[victim] = c.cancel(reqs[victim]);
+                }
+            }
+        }
+        return answers;
+    }
+
+    private static void reapAll(AioContext c, int total, int[] deliveredAt, AtomicReference<Throwable> failure) {
+        AioRequest[] out = new AioRequest[16];
+        int position = 0;
+        try {
+            while (position < total) {
+                int n = c.await(out, 1, out.length, TimeUnit.SECONDS.toNanos(10));
+                assertTrue(n > 0, "no completion within 10 s after " + position);
+                for (int i = 0; i < n; i++) {
+                    int tag = (int) out[i].tag();
+                    assertEquals(-1, deliveredAt[tag], "request " + tag + " delivered twice");
+                    deliveredAt[tag] = position++;
+                }
+            }
+        } catch (Throwable e) {
+            failure.set(e);
+        }
+    }
+
+    private static void checkMix(AioRequest[] reqs, int[] fileOf, int[] deliveredAt, CancelResult[] answers,
+                                 NativeFile[] files, int record) throws IOException {
+        List<List<Long>> expectedAppends = List.of(new ArrayList<>(), new ArrayList<>());
+        for (int i = 0; i < reqs.length; i++) {
+            AioRequest r = reqs[i];
+            int index = i;
+            assertTrue(deliveredAt[i] >= 0, () -> "never delivered: " + r);
+            if (answers[i] == CancelResult.CANCELED) {
+                assertEquals(RequestState.CANCELED, r.state(), () -> "answered CANCELED: " + r);
+                continue;
+            }
+            assertEquals(RequestState.COMPLETED, r.state(), () -> "answered " + answers[index] + ": " + r);
+            assertEquals(r.opcode() == dev.keel.aio.AioOpcode.SYNC ? 0 : record, r.result(), () -> "result of " + r);
+            if (r.opcode() == dev.keel.aio.AioOpcode.APPEND) {
+                expectedAppends.get(fileOf[i]).add(0x4D49580000000000L | i);
+            }
+            if (r.opcode() == dev.keel.aio.AioOpcode.SYNC) {
+                for (int w = 0; w < i; w++) {
+                    if (fileOf[w] == fileOf[i] && reqs[w].opcode() != dev.keel.aio.AioOpcode.SYNC) {
+                        int write = w;
+                        assertTrue(deliveredAt[w] < deliveredAt[i], () -> "sync " + index + " delivered before earlier write " + write);
+                    }
+                }
+            }
+        }
+        for (int f = 0; f < 2; f++) {
+            ByteBuffer content = ByteBuffer.wrap(Files.readAllBytes(files[f].path()));
+            List<Long> landed = new ArrayList<>();
+            for (int at = 0; at < content.limit(); at += record) {
+                landed.add(content.getLong(at));
+            }
+            assertEquals(expectedAppends.get(f), landed, "appends to file " + f + ": the non-canceled ones, in order");
+        }
     }
 
     // ------------------------------------------------------------------ registered buffers

@@ -65,11 +65,16 @@ import static dev.keel.aio.uring.SqeDescriptor.IOSQE_IO_LINK;
  * the previous sync.
  *
  * <p>Chains without collateral damage: the kernel cancels the rest of a chain with ECANCELED when
- * a member fails or is short. Those members never ran, so this context puts them back at the
- * head of the held appends and issues them again as the next chain: each append completes with
- * its own result, as the threads backend gives it. The same applies to any request the kernel
- * cancels without a user {@link #cancel} (a submitting thread's exit cancels its pending
- * io-wq work) and to a request that completes with EINTR: it is issued again.
+ * a member fails, is short, or is canceled by the user. Those members never ran, so this context
+ * puts them back at the head of the held appends, in their order, and issues them again as the
+ * next chain: each append completes with its own result, as the threads backend gives it. The
+ * same goes for any ECANCELED the user did not ask for and for EINTR: the request runs again.
+ * Exactly: no accepted request is ever canceled because another one failed; ECANCELED (state
+ * CANCELED) is delivered only for a request that {@link #cancel} answered CANCELED.
+ *
+ * <p>poll and await never enter the kernel to look for completions that are already in the CQ
+ * ring; reaping enters it only to submit what the completions released (a held sync, the next
+ * append chain), since nobody else might.
  *
  * <h2>Kernel tags</h2>
  * user_data is {@code generation << 16 | slot} for requests (the per-slot generation keeps a late
@@ -778,7 +783,14 @@ final class IoUringContext extends AbstractAioContext {
             }
             return CancelResult.CANCELED;
         }
-        return settleCancel(r, slot, target, awaitCancelAnswer(tag));
+        int answer;
+        try {
+            answer = awaitCancelAnswer(tag);
+        } catch (AioException | RuntimeException e) {
+            settleCancel(r, slot, target, NOT_FOUND);
+            throw e;
+        }
+        return settleCancel(r, slot, target, answer);
     }
 
     /** A request still in its file's queue never reached the kernel: it completes here. */

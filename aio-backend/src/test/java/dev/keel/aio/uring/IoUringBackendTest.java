@@ -602,6 +602,18 @@ class IoUringBackendTest {
         awaitCompletions(c, 2).forEach(r -> assertEquals(PAGE, r.result()));
         assertEquals(5, c.fixedTransfers(), "transfers not wholly inside a registered buffer use READ/WRITE");
 
+        NativeFile log = file("fixed.log", OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.APPEND);
+        AioRequest[] appends = {
+            new AioRequest().prepareAppend(log, base + PAGE, PAGE), new AioRequest().prepareAppend(log, base, PAGE)};
+        submit(c, appends);
+        awaitCompletions(c, 2).forEach(r -> assertEquals(PAGE, r.result()));
+        assertEquals(7, c.fixedTransfers(), "WRITE_FIXED at the file position for appends");
+        byte[] logged = Files.readAllBytes(log.path());
+        byte[] expectedLog = new byte[2 * PAGE];
+        registered.get(PAGE, expectedLog, 0, PAGE);
+        registered.get(0, expectedLog, PAGE, PAGE);
+        assertArrayEquals(expectedLog, logged, "appends from the registered buffer, in order");
+
         byte[] content = Files.readAllBytes(f.path());
         assertEquals(6 * PAGE, content.length);
         byte[] expected = new byte[4 * PAGE];

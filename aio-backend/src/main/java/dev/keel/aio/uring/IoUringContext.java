@@ -89,8 +89,9 @@ import static dev.keel.aio.uring.SqeDescriptor.IOSQE_IO_LINK;
  * that IORING_FEAT_NODROP keeps completions in the kernel and reap flushes them.
  *
  * <p>Locks: the base class's submit lock, then {@code ringLock} (SQ producer state, per-fd
- * ordering, per-slot phase). The base's reap lock, then {@code ringLock}. {@code cancelLock}
- * (one kernel cancel at a time), then {@code ringLock}. Nothing blocks in the kernel while
+ * ordering, per-slot phase). The base's reap lock, then {@code cqLock} (the CQ consumer), then
+ * {@code ringLock}. {@code cancelLock} (one kernel cancel at a time), then {@code cqLock}, then
+ * {@code ringLock}. Nothing blocks in the kernel while
  * holding {@code ringLock}: submit entries never wait for completions.
  */
 final class IoUringContext extends AbstractAioContext {
@@ -110,8 +111,8 @@ final class IoUringContext extends AbstractAioContext {
     private static final int TRANSIENT_ENTER_RETRIES = 64;
     /** cancel waits for its answer in slices this long, re-checking the CQ in between. */
     private static final long CANCEL_WAIT_SLICE_NS = 1_000_000L;
-    private static final long CANCEL_POLL_NS = 20_000L;
-    private static final int NOT_FOUND = Integer.MIN_VALUE;
+    /** The answer used when waiting for the kernel's failed: the request is treated as not canceled. */
+    private static final int NO_ANSWER = Integer.MIN_VALUE;
 
     private static final byte PHASE_HELD = 1;
     private static final byte PHASE_ISSUED = 2;
@@ -128,6 +129,8 @@ final class IoUringContext extends AbstractAioContext {
     private final IoUringRing ring;
     private final ReentrantLock ringLock = new ReentrantLock();
     private final ReentrantLock cancelLock = new ReentrantLock();
+    /** The CQ consumer: a reaper (under the base's reap lock too) or a cancel absorbing completions. */
+    private final ReentrantLock cqLock = new ReentrantLock();
     /** Threads using the ring memory; close waits for them to leave before unmapping. */
     private final AtomicInteger ringUsers = new AtomicInteger();
 
@@ -161,7 +164,7 @@ final class IoUringContext extends AbstractAioContext {
     private volatile int localDoneCount;
     private boolean wakeNeeded;
 
-    // CQ consumer (the base's reap lock).
+    // CQ consumer (cqLock).
     private int cqHead;
     private final long[] reapedUserData;
     private final int[] reapedResults;
@@ -188,11 +191,16 @@ final class IoUringContext extends AbstractAioContext {
     private final AtomicLong reissues = new AtomicLong();
 
     IoUringContext(AioOptions options) throws AioException {
+        this(options, 0);
+    }
+
+    /** With {@code cqEntries} other than 0, a CQ of that size: tests use a small one to force overflow. */
+    IoUringContext(AioOptions options, int cqEntries) throws AioException {
         super(IoUringBackend.NAME, new AioLimits(options.maxInFlight(), DIRECT_ALIGNMENT_BYTES));
         int n = options.maxInFlight();
         int sqEntries = Math.max(4, Math.min(IoUringParamsDescriptor.MAX_SQ_ENTRIES, ceilPowerOfTwo(n)));
         assert sqEntries >= n : "SQ of " + sqEntries + " cannot hold " + n + " requests";
-        this.ring = IoUringRing.open(sqEntries, 2 * sqEntries);
+        this.ring = IoUringRing.open(sqEntries, cqEntries == 0 ? 2 * sqEntries : cqEntries);
         this.fixedBuffers = options.registeredBuffers();
         this.fixedBase = new long[fixedBuffers.size()];
         this.fixedEnd = new long[fixedBuffers.size()];
@@ -442,6 +450,7 @@ final class IoUringContext extends AbstractAioContext {
         if (!enterRing()) {
             return 0;
         }
+        cqLock.lock();
         try {
             int n = 0;
             while (n < max) {
@@ -464,15 +473,61 @@ final class IoUringContext extends AbstractAioContext {
             }
             return n;
         } finally {
+            cqLock.unlock();
             exitRing();
         }
     }
 
     /**
+     * Consumes every CQE in the ring (and the overflow list) now, posting the finished requests to
+     * the local completions for the next reap. For cancel, which needs its answer even when no
+     * thread is reaping, without letting unconsumed CQEs pile up.
+     */
+    private void absorbCompletions() throws AioException {
+        boolean wake;
+        cqLock.lock();
+        try {
+            while (true) {
+                int k = consumeCompletions(reapedUserData.length);
+                if (k == 0) {
+                    if (flushOverflow()) {
+                        continue;
+                    }
+                    break;
+                }
+                ringLock.lock();
+                try {
+                    for (int i = 0; i < k; i++) {
+                        int slot = (int) (reapedUserData[i] & SLOT_MASK);
+                        if (finish(slot, reapedResults[i])) {
+                            postLocal(slot);
+                        }
+                    }
+                    flushSubmissions();
+                } finally {
+                    ringLock.unlock();
+                }
+            }
+        } finally {
+            cqLock.unlock();
+        }
+        ringLock.lock();
+        try {
+            wake = takeWakeNeeded();
+        } finally {
+            ringLock.unlock();
+        }
+        if (wake) {
+            interruptBlock();
+        }
+    }
+
+    /**
      * Copies up to {@code limit} request CQEs into the reap scratch arrays and hands their
-     * entries back to the kernel; NOP and cancel answers are consumed on the way. Under reapLock.
+     * entries back to the kernel; NOP and cancel answers are consumed on the way. Under cqLock.
      */
     private int consumeCompletions(int limit) {
+        limit = Math.min(limit, reapedUserData.length);
         int head = cqHead;
         int tail = ring.cqTailAcquire();
         int k = 0;
@@ -750,7 +805,6 @@ final class IoUringContext extends AbstractAioContext {
     private CancelResult cancelOne(AioRequest r) throws AioException {
         int slot;
         long tag;
-        long target;
         boolean wake;
         ringLock.lock();
         try {
@@ -765,10 +819,9 @@ final class IoUringContext extends AbstractAioContext {
                 cancelHeld(slot, r);
                 wake = takeWakeNeeded();
                 tag = 0;
-                target = 0;
             } else {
                 wake = false;
-                target = ((slotGeneration[slot] & 0xFFFF_FFFFL) << SLOT_BITS) | slot;
+                long target = ((slotGeneration[slot] & 0xFFFF_FFFFL) << SLOT_BITS) | slot;
                 tag = CANCEL_USER_DATA | ++cancelSequence;
                 cancelTargetSlot = slot;
                 writeSqe(IORING_OP_ASYNC_CANCEL, 0, -1, 0, target, 0, 0, tag, 0);
@@ -787,10 +840,10 @@ final class IoUringContext extends AbstractAioContext {
         try {
             answer = awaitCancelAnswer(tag);
         } catch (AioException | RuntimeException e) {
-            settleCancel(r, slot, target, NOT_FOUND);
+            settleCancel(r, slot, NO_ANSWER);
             throw e;
         }
-        return settleCancel(r, slot, target, answer);
+        return settleCancel(r, slot, answer);
     }
 
     /** A request still in its file's queue never reached the kernel: it completes here. */
@@ -812,14 +865,14 @@ final class IoUringContext extends AbstractAioContext {
     }
 
     /** Maps the kernel's answer to aio_cancel's, and releases a completion parked while waiting for it. */
-    private CancelResult settleCancel(AioRequest r, int slot, long target, int answer) {
+    private CancelResult settleCancel(AioRequest r, int slot, int answer) {
         CancelResult result;
         boolean wake;
         ringLock.lock();
         try {
             if (answer == 0) {
                 result = CancelResult.CANCELED;
-            } else if (answer == -ENOENT && (isKernelDone(r) || findCompletion(target) != NOT_FOUND)) {
+            } else if (answer == -ENOENT && isKernelDone(r)) {
                 result = CancelResult.ALL_DONE;
             } else {
                 result = CancelResult.NOT_CANCELED;   // EALREADY: running; ENOENT: a chain member not started
@@ -843,45 +896,27 @@ final class IoUringContext extends AbstractAioContext {
         return result;
     }
 
-    /** Waits for the ASYNC_CANCEL's own CQE, whether a reaper consumed it or it still sits in the ring. */
+    /**
+     * Waits for the ASYNC_CANCEL's own CQE. It is usually posted during the submitting entry;
+     * this thread consumes the ring itself rather than count on a reaper, so the answer (and the
+     * target's completion, if it came first: ALL_DONE) is known even in a single-threaded caller.
+     */
     private int awaitCancelAnswer(long tag) throws AioException {
         while (true) {
             if (cancelAnswerTag == tag) {
                 return cancelAnswerResult;
             }
-            int found = findCompletion(tag);
-            if (found != NOT_FOUND) {
-                return found;
+            absorbCompletions();
+            if (cancelAnswerTag == tag) {
+                return cancelAnswerResult;
             }
-            if (ring.completionsReady()) {
-                LockSupport.parkNanos(CANCEL_POLL_NS);
-            } else {
-                awaitCompletion(CANCEL_WAIT_SLICE_NS);
-            }
+            awaitCompletion(CANCEL_WAIT_SLICE_NS);
         }
     }
 
     private void recordCancelAnswer(long tag, int res) {
         cancelAnswerResult = res;
         cancelAnswerTag = tag;
-    }
-
-    /**
-     * The res of the unconsumed CQE with this user_data, or NOT_FOUND; reads the ring without
-     * consuming. A CQE read is valid only if the head has not passed it afterwards (the kernel
-     * reuses an entry only after the consumer released it, and the consumer records cancel
-     * answers before releasing).
-     */
-    private int findCompletion(long userData) {
-        int head = ring.cqHeadAcquire();
-        int tail = ring.cqTailAcquire();
-        for (int p = head; p != tail; p++) {
-            if (ring.cqeUserData(p) == userData) {
-                int res = ring.cqeResult(p);
-                return ring.cqHeadAcquire() - p <= 0 ? res : NOT_FOUND;
-            }
-        }
-        return NOT_FOUND;
     }
 
     // ================================================================== lifecycle
@@ -1039,6 +1074,15 @@ final class IoUringContext extends AbstractAioContext {
     /** CQEs waiting in the ring, unconsumed. */
     int readyCompletions() {
         return ring.cqTailAcquire() - ring.cqHeadAcquire();
+    }
+
+    /** True while completions wait in the kernel's overflow list (IORING_SQ_CQ_OVERFLOW). */
+    boolean overflowFlagged() {
+        return (ring.sqFlags() & IoUringRing.IORING_SQ_CQ_OVERFLOW) != 0;
+    }
+
+    boolean wakeupNopPending() {
+        return wakeupNopPending.get();
     }
 
     /** True when CQEs wait in the ring, unconsumed. */

@@ -67,7 +67,10 @@ class IoUringBackendTest {
     }
 
     private IoUringContext context(AioOptions options) throws AioException {
-        IoUringContext c = (IoUringContext) backend.open(options);
+        return track((IoUringContext) backend.open(options));
+    }
+
+    private IoUringContext track(IoUringContext c) {
         closeables.add(() -> {
             AioRequest[] out = new AioRequest[c.limits().maxInFlight()];
             while (c.inFlight() > 0) {
@@ -405,6 +408,33 @@ class IoUringBackendTest {
         }
     }
 
+    @Test
+    void completionsThatOverflowTheRingWaitInTheKernelUntilReapFlushesThem() throws Exception {
+        // A CQ as small as the SQ: four reads and the wakeup NOP make five completions for four entries.
+        IoUringContext c = track(new IoUringContext(AioOptions.defaults().maxInFlight(4), 4));
+        assertEquals(4, c.cqEntries());
+        Path p = dir.resolve("overflow.bin");
+        Files.write(p, new byte[4 * PAGE]);
+        NativeFile f = NativeFile.open(p, OpenFlag.READ);
+        closeables.add(f);
+        ByteBuffer buf = aligned(4 * PAGE);
+        AioRequest[] reads = new AioRequest[4];
+        for (int i = 0; i < reads.length; i++) {
+            reads[i] = new AioRequest().prepareRead(f, (long) i * PAGE, AddressOf.buffer(buf) + (long) i * PAGE, PAGE);
+        }
+        submit(c, reads);
+        waitUntilReady(c, 4);
+        c.wakeup();
+        assertTrue(c.overflowFlagged(), "the NOP's completion went to the overflow list");
+        assertTrue(c.wakeupNopPending());
+
+        AioRequest[] out = new AioRequest[8];
+        assertEquals(4, c.poll(out, 8), "the four reads, then the overflow flushed and the NOP consumed");
+        assertTrue(!c.overflowFlagged(), "reap flushed the overflow list");
+        assertTrue(!c.wakeupNopPending(), "reap consumed the NOP");
+        assertEquals(0, c.await(out, 1, 1, WAIT_NS), "the wakeup still returns the next await");
+    }
+
     // ------------------------------------------------------------------ cancel
 
     @Test
@@ -564,6 +594,38 @@ class IoUringBackendTest {
                 landed.add(content.getLong(at));
             }
             assertEquals(expectedAppends.get(f), landed, "appends to file " + f + ": the non-canceled ones, in order");
+        }
+    }
+
+    @Test
+    void cancelNeedsNoReaperAndABrokenChainRunsAgainInOrder() throws Exception {
+        IoUringContext c = context(AioOptions.defaults().maxInFlight(4));
+        Fifo fifo = new Fifo("storm.fifo");
+        int filled = fifo.fill();
+        AioRequest[] chain = new AioRequest[4];
+        for (int i = 0; i < chain.length; i++) {
+            chain[i] = new AioRequest().prepareAppend(fifo.file, filled(PAGE, 0x60 + i), PAGE).tag(i);
+        }
+        submit(c, chain);
+        // The last member waits behind its chain where ASYNC_CANCEL cannot reach it: ENOENT, and
+        // not done, so NOT_CANCELED. No thread reaps; the answers must not pile up in the CQ (8 entries).
+        for (int i = 0; i < 100; i++) {
+            assertEquals(CancelResult.NOT_CANCELED, c.cancel(chain[3]), "answer " + i);
+        }
+        assertTrue(c.readyCompletions() == 0 && !c.overflowFlagged(), "cancel consumed its answers");
+        // The head is poll-armed on the full pipe: the kernel cancels it, and with it the chain.
+        assertEquals(CancelResult.CANCELED, c.cancel(chain[0]));
+        fifo.drain();
+        List<AioRequest> done = awaitCompletions(c, 4);
+        assertEquals(RequestState.CANCELED, chain[0].state());
+        for (int i = 1; i < 4; i++) {
+            assertEquals(PAGE, chain[i].result(), "member " + i + " canceled by the kernel with its chain, run again");
+        }
+        assertEquals(0L, done.get(0).tag(), "the canceled head is delivered first");
+        assertTrue(c.reissues() >= 3, "three members went back to the kernel");
+        byte[] landed = fifo.awaitReceived(filled + 3 * PAGE);
+        for (int i = 1; i < 4; i++) {
+            assertAllBytes(landed, filled + (i - 1) * PAGE, PAGE, 0x60 + i, "member " + i);
         }
     }
 

@@ -226,16 +226,6 @@ final class IoUringRing {
         return sqes.getLong((position & sqMask) * SqeDescriptor.SQE_BYTES + SqeDescriptor.USER_DATA_OFFSET);
     }
 
-    /** The flags byte of the SQE at ring position {@code position}. */
-    int sqeFlags(int position) {
-        return sqes.getByte((position & sqMask) * SqeDescriptor.SQE_BYTES + SqeDescriptor.FLAGS_OFFSET) & 0xFF;
-    }
-
-    /** The opcode of the SQE at ring position {@code position}. */
-    int sqeOpcode(int position) {
-        return sqes.getByte((position & sqMask) * SqeDescriptor.SQE_BYTES + SqeDescriptor.OPCODE_OFFSET) & 0xFF;
-    }
-
     // ------------------------------------------------------------ completion queue (consumer)
 
     /** Load-acquire of the CQ tail: CQEs before it are fully written. */

@@ -272,7 +272,18 @@ public abstract class AbstractAioContext implements AioContext {
         if (s == RequestState.COMPLETED || s == RequestState.CANCELED) {
             return CancelResult.ALL_DONE;
         }
-        if (s != RequestState.SUBMITTED || request.owner != this) {
+        AbstractAioContext owner = request.owner;
+        if (s == RequestState.SUBMITTED && owner == null) {
+            // Another thread is delivering it (or rolling it back) right now: markDelivered clears
+            // the owner before it publishes the final state. Wait for that state.
+            while ((s = request.state()) == RequestState.SUBMITTED) {
+                Thread.onSpinWait();
+            }
+            if (s == RequestState.COMPLETED || s == RequestState.CANCELED) {
+                return CancelResult.ALL_DONE;
+            }
+        }
+        if (s != RequestState.SUBMITTED || owner != this) {
             throw new IllegalArgumentException("request was not submitted to this context: " + request);
         }
         if (request.kernelDone) {

@@ -1,0 +1,1100 @@
+package dev.keel.aio.uring;
+
+import dev.keel.aio.AbstractAioContext;
+import dev.keel.aio.AddressOf;
+import dev.keel.aio.AioCounter;
+import dev.keel.aio.AioException;
+import dev.keel.aio.AioLimits;
+import dev.keel.aio.AioOpcode;
+import dev.keel.aio.AioOptions;
+import dev.keel.aio.AioRequest;
+import dev.keel.aio.CancelResult;
+import dev.keel.aio.Errno;
+import dev.keel.aio.SyncMode;
+import org.agrona.BufferUtil;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+import static dev.keel.aio.uring.SqeDescriptor.IORING_FSYNC_DATASYNC;
+import static dev.keel.aio.uring.SqeDescriptor.IORING_OP_ASYNC_CANCEL;
+import static dev.keel.aio.uring.SqeDescriptor.IORING_OP_FSYNC;
+import static dev.keel.aio.uring.SqeDescriptor.IORING_OP_NOP;
+import static dev.keel.aio.uring.SqeDescriptor.IORING_OP_READ;
+import static dev.keel.aio.uring.SqeDescriptor.IORING_OP_READ_FIXED;
+import static dev.keel.aio.uring.SqeDescriptor.IORING_OP_WRITE;
+import static dev.keel.aio.uring.SqeDescriptor.IORING_OP_WRITE_FIXED;
+import static dev.keel.aio.uring.SqeDescriptor.IOSQE_IO_LINK;
+
+/**
+ * An AIO context on one io_uring instance.
+ *
+ * <pre>
+ *  submit(batch) ──ringLock──► accept each request ─┬─ READ, WRITE ─────────────► SQE
+ *                                                   ├─ APPEND ─► FileOrder.heldAppends ─► SQE chain (IO_LINK)
+ *                                                   └─ SYNC ───► FileOrder.heldSyncs ──► SQE when earlier writes done
+ *                              store-release SQ tail, ONE io_uring_enter(to_submit = all new SQEs)
+ *
+ *  poll/await ──reapLock──► load-acquire CQ tail, copy CQEs, store-release CQ head
+ *                           READ / SYNC CQE ─────────────────────────────► delivered (no lock)
+ *                           WRITE / APPEND / retry CQE ──ringLock──► FileOrder bookkeeping: release held
+ *                                                       syncs and the next append chain into SQEs, one enter
+ *  block ─► io_uring_enter(GETEVENTS | EXT_ARG, min_complete 1, timeout), only when nothing is ready
+ *  wakeup ─► NOP SQE with user_data WAKEUP (filtered by reap, at most one in the ring)
+ *  cancel ─► held request: completed here with ECANCELED; in the kernel: ASYNC_CANCEL on its user_data
+ * </pre>
+ *
+ * <h2>Ordering (contract clauses 4 and 5)</h2>
+ * io_uring runs unlinked SQEs in any order: appends to an O_APPEND file land out of order and an
+ * FSYNC may run before an earlier write. Per file descriptor, {@link FileOrder} holds back what
+ * must wait. Appends accepted while the fd has an append chain in flight wait in user space; when
+ * the chain completes, every held append goes to the kernel as the next IO_LINK chain (several
+ * submit calls become one chain: one kernel entry, and the kernel runs them back to back). A
+ * sync waits in user space until every write accepted before it on the fd has completed, and is
+ * then issued from the reap path. Positioned writes and reads are never held. IOSQE_IO_DRAIN is
+ * not used: it would wait for the whole ring and stop the next batch's writes from overlapping
+ * the previous sync.
+ *
+ * <p>Chains without collateral damage: the kernel cancels the rest of a chain with ECANCELED when
+ * a member fails, is short, or is canceled by the user. Those members never ran, so this context
+ * puts them back at the head of the held appends, in their order, and issues them again as the
+ * next chain: each append completes with its own result, as the threads backend gives it. The
+ * same goes for any ECANCELED the user did not ask for and for EINTR: the request runs again.
+ * Exactly: no accepted request is ever canceled because another one failed; ECANCELED (state
+ * CANCELED) is delivered only for a request that {@link #cancel} answered CANCELED.
+ *
+ * <p>poll and await never enter the kernel to look for completions that are already in the CQ
+ * ring; reaping enters it only to submit what the completions released (a held sync, the next
+ * append chain), since nobody else might.
+ *
+ * <h2>Kernel tags</h2>
+ * user_data is {@code generation << 16 | slot} for requests (the per-slot generation keeps a late
+ * ASYNC_CANCEL from hitting a later request in the same slot), all ones for the wakeup NOP, and
+ * bit 62 plus a sequence number for ASYNC_CANCEL operations.
+ *
+ * <h2>Sizes</h2>
+ * The SQ has the next power of two at or above maxInFlight entries: every SQE written between
+ * two kernel entries belongs to a distinct request in flight (or is the lone NOP or cancel of
+ * its own entry), so the SQ can never be full and a chain is never split across entries. The CQ
+ * has twice that: maxInFlight request completions, one NOP and the cancel answers fit; beyond
+ * that IORING_FEAT_NODROP keeps completions in the kernel and reap flushes them.
+ *
+ * <p>Locks: the base class's submit lock, then {@code ringLock} (SQ producer state, per-fd
+ * ordering, per-slot phase). The base's reap lock, then {@code cqLock} (the CQ consumer), then
+ * {@code ringLock}. {@code cancelLock} (one kernel cancel at a time), then {@code cqLock}, then
+ * {@code ringLock}. Nothing blocks in the kernel while
+ * holding {@code ringLock}: submit entries never wait for completions.
+ */
+final class IoUringContext extends AbstractAioContext {
+    /** DIRECT transfers aligned to a page work on any device with sectors up to 4 KiB. */
+    private static final int DIRECT_ALIGNMENT_BYTES = 4096;
+    private static final long WAKEUP_USER_DATA = -1L;
+    private static final long CANCEL_USER_DATA = 1L << 62;
+    private static final int SLOT_BITS = 16;
+    private static final int SLOT_MASK = (1 << SLOT_BITS) - 1;
+    private static final int EINTR = Errno.EINTR.value();
+    private static final int EAGAIN = Errno.EAGAIN.value();
+    private static final int EBUSY = Errno.EBUSY.value();
+    private static final int ETIME = Errno.ETIME.value();
+    private static final int ENOENT = Errno.ENOENT.value();
+    private static final int ECANCELED = Errno.ECANCELED.value();
+    /** Consecutive EAGAIN/EBUSY answers to a submit entry before its SQEs fail with that errno. */
+    private static final int TRANSIENT_ENTER_RETRIES = 64;
+    /** cancel waits for its answer in slices this long, re-checking the CQ in between. */
+    private static final long CANCEL_WAIT_SLICE_NS = 1_000_000L;
+    /** The answer used when waiting for the kernel's failed: the request is treated as not canceled. */
+    private static final int NO_ANSWER = Integer.MIN_VALUE;
+
+    private static final byte PHASE_HELD = 1;
+    private static final byte PHASE_ISSUED = 2;
+    private static final byte PHASE_REAPED = 3;
+
+    /** One wait-argument block per thread that blocks: the kernel copies it at entry. */
+    private static final ThreadLocal<UnsafeBuffer> WAIT_ARG = ThreadLocal.withInitial(
+        () -> new UnsafeBuffer(BufferUtil.allocateDirectAligned(64, 64)));
+
+    static {
+        assert AioOptions.MAX_MAX_IN_FLIGHT <= SLOT_MASK + 1 : "slots must fit in user_data's low 16 bits";
+    }
+
+    private final IoUringRing ring;
+    private final ReentrantLock ringLock = new ReentrantLock();
+    private final ReentrantLock cancelLock = new ReentrantLock();
+    /** The CQ consumer: a reaper (under the base's reap lock too) or a cancel absorbing completions. */
+    private final ReentrantLock cqLock = new ReentrantLock();
+    /** Threads using the ring memory; close waits for them to leave before unmapping. */
+    private final AtomicInteger ringUsers = new AtomicInteger();
+
+    // Per slot. slotRequest is written with release before the SQE is published and read with
+    // acquire by reap; the rest is guarded by ringLock.
+    private final AtomicReferenceArray<AioRequest> slotRequest;
+    private final int[] slotGeneration;
+    private final byte[] phase;
+    private final FileOrder[] slotOrder;
+    private final long[] writeGeneration;
+    private final long[] syncNumber;
+    private final int[] syncEarlierWrites;
+    private final boolean[] inChain;
+    /** Position in its chain, to put canceled members back in their order. */
+    private final int[] chainPosition;
+    private final boolean[] userCanceled;
+
+    // Per file descriptor (ringLock).
+    private final Int2ObjectHashMap<FileOrder> orders = new Int2ObjectHashMap<>();
+    private final ArrayDeque<FileOrder> spareOrders = new ArrayDeque<>();
+    private final FileOrder[] touched;
+    private int touchedCount;
+
+    // SQ producer (ringLock).
+    private int sqTail;
+    private int sqUnsubmitted;
+    private final long[] failedUserData;
+
+    // Completions made by the backend itself: canceled held requests, failed submissions (ringLock).
+    private final SlotQueue localDone;
+    private volatile int localDoneCount;
+    private boolean wakeNeeded;
+
+    // CQ consumer (cqLock).
+    private int cqHead;
+    private final long[] reapedUserData;
+    private final int[] reapedResults;
+    private final AioRequest[] reapedRequests;
+
+    private final AtomicBoolean wakeupNopPending = new AtomicBoolean();
+
+    // Cancel (cancelLock, plus ringLock for the target fields).
+    private long cancelSequence;
+    private volatile long cancelAnswerTag;
+    private volatile int cancelAnswerResult;
+    private int cancelTargetSlot = -1;
+    private boolean cancelTargetParked;
+
+    // Registered buffers: [fixedBase[i], fixedEnd[i]) is buffer index i.
+    private final long[] fixedBase;
+    private final long[] fixedEnd;
+    private final List<ByteBuffer> fixedBuffers;
+
+    // For tests and diagnostics.
+    private final AtomicLong enterCalls = new AtomicLong();
+    private final AtomicLong fixedTransfers = new AtomicLong();
+    private final AtomicLong chainsIssued = new AtomicLong();
+    private final AtomicLong reissues = new AtomicLong();
+
+    IoUringContext(AioOptions options) throws AioException {
+        this(options, 0);
+    }
+
+    /** With {@code cqEntries} other than 0, a CQ of that size: tests use a small one to force overflow. */
+    IoUringContext(AioOptions options, int cqEntries) throws AioException {
+        super(IoUringBackend.NAME, new AioLimits(options.maxInFlight(), DIRECT_ALIGNMENT_BYTES));
+        int n = options.maxInFlight();
+        int sqEntries = Math.max(4, Math.min(IoUringParamsDescriptor.MAX_SQ_ENTRIES, ceilPowerOfTwo(n)));
+        assert sqEntries >= n : "SQ of " + sqEntries + " cannot hold " + n + " requests";
+        this.ring = IoUringRing.open(sqEntries, cqEntries == 0 ? 2 * sqEntries : cqEntries);
+        this.fixedBuffers = options.registeredBuffers();
+        this.fixedBase = new long[fixedBuffers.size()];
+        this.fixedEnd = new long[fixedBuffers.size()];
+        try {
+            registerBuffers();
+        } catch (AioException | RuntimeException e) {
+            ring.close();
+            throw e;
+        }
+        this.slotRequest = new AtomicReferenceArray<>(n);
+        this.slotGeneration = new int[n];
+        this.phase = new byte[n];
+        this.slotOrder = new FileOrder[n];
+        this.writeGeneration = new long[n];
+        this.syncNumber = new long[n];
+        this.syncEarlierWrites = new int[n];
+        this.inChain = new boolean[n];
+        this.chainPosition = new int[n];
+        this.userCanceled = new boolean[n];
+        this.touched = new FileOrder[n];
+        this.failedUserData = new long[ring.sqEntries()];
+        this.localDone = new SlotQueue(n);
+        this.reapedUserData = new long[n];
+        this.reapedResults = new int[n];
+        this.reapedRequests = new AioRequest[n];
+    }
+
+    private static int ceilPowerOfTwo(int value) {
+        return value <= 1 ? 1 : Integer.highestOneBit(value - 1) << 1;
+    }
+
+    // ================================================================== submit
+
+    @Override
+    protected int submitRequests(AioRequest[] batch, int from, int count) {
+        boolean wake;
+        ringLock.lock();
+        try {
+            for (int i = from; i < from + count; i++) {
+                accept(batch[i]);
+            }
+            issueTouchedChains();
+            flushSubmissions();
+            wake = takeWakeNeeded();
+        } finally {
+            ringLock.unlock();
+        }
+        if (wake) {
+            interruptBlock();
+        }
+        return count;
+    }
+
+    /** Issues the request now, or holds it in its file's order. Under ringLock. */
+    private void accept(AioRequest r) {
+        int slot = slotOf(r);
+        slotGeneration[slot]++;
+        userCanceled[slot] = false;
+        inChain[slot] = false;
+        slotOrder[slot] = null;
+        slotRequest.lazySet(slot, r);
+        switch (r.opcode()) {
+            case READ -> issue(slot, r, 0);
+            case WRITE -> {
+                acceptWrite(slot, fdOf(r));
+                issue(slot, r, 0);
+            }
+            case APPEND -> {
+                FileOrder o = acceptWrite(slot, fdOf(r));
+                phase[slot] = PHASE_HELD;
+                o.heldAppends.addLast(slot);
+                if (!o.touched) {
+                    o.touched = true;
+                    touched[touchedCount++] = o;
+                }
+            }
+            case SYNC -> acceptSync(slot, r);
+            default -> throw new AssertionError(r.opcode());
+        }
+    }
+
+    private FileOrder acceptWrite(int slot, int fd) {
+        FileOrder o = orders.get(fd);
+        if (o == null) {
+            o = spareOrders.isEmpty() ? new FileOrder() : spareOrders.pollFirst();
+            orders.put(fd, o.reset(fd));
+        }
+        o.incompleteWrites++;
+        writeGeneration[slot] = o.syncsAccepted;
+        slotOrder[slot] = o;
+        return o;
+    }
+
+    /** A sync with no incomplete earlier write on its fd goes now; otherwise it is held. */
+    private void acceptSync(int slot, AioRequest r) {
+        FileOrder o = orders.get(fdOf(r));
+        if (o == null) {
+            issue(slot, r, 0);
+            return;
+        }
+        assert o.incompleteWrites > 0 : "an idle file order was kept: " + o;
+        syncNumber[slot] = o.syncsAccepted++;
+        syncEarlierWrites[slot] = o.incompleteWrites;
+        slotOrder[slot] = o;
+        phase[slot] = PHASE_HELD;
+        o.heldSyncs.addLast(slot);
+    }
+
+    /** Starts a chain for each file that got appends in this call and has none in flight. */
+    private void issueTouchedChains() {
+        for (int i = 0; i < touchedCount; i++) {
+            FileOrder o = touched[i];
+            touched[i] = null;
+            o.touched = false;
+            if (o.chainOutstanding == 0 && !o.heldAppends.isEmpty()) {
+                issueChain(o);
+            }
+        }
+        touchedCount = 0;
+    }
+
+    /** Issues every held append of the file as one IO_LINK chain, in order. Under ringLock. */
+    private void issueChain(FileOrder o) {
+        assert o.chainOutstanding == 0 && o.relinks.isEmpty() : "a chain is already in flight: " + o;
+        int n = o.heldAppends.size();
+        for (int i = 0; i < n; i++) {
+            int slot = o.heldAppends.pollFirst();
+            inChain[slot] = true;
+            chainPosition[slot] = i;
+            issue(slot, slotRequest.get(slot), i < n - 1 ? IOSQE_IO_LINK : 0);
+        }
+        o.chainOutstanding = n;
+        chainsIssued.incrementAndGet();
+    }
+
+    /** Writes the request's SQE; counted here, where the kernel gets the operation. Under ringLock. */
+    private void issue(int slot, AioRequest r, int sqeFlags) {
+        long userData = ((slotGeneration[slot] & 0xFFFF_FFFFL) << SLOT_BITS) | slot;
+        int fd = fdOf(r);
+        switch (r.opcode()) {
+            case READ -> {
+                countIssued(AioCounter.READS);
+                int buf = fixedBufferIndex(r);
+                writeSqe(buf < 0 ? IORING_OP_READ : IORING_OP_READ_FIXED, sqeFlags, fd, r.offset(), r.address(),
+                    r.length(), 0, userData, Math.max(buf, 0));
+            }
+            case WRITE, APPEND -> {
+                countIssued(AioCounter.WRITES);
+                int buf = fixedBufferIndex(r);
+                // Offset -1 is "the file position", as write(2) has it; O_APPEND then writes at the end.
+                long offset = r.opcode() == AioOpcode.APPEND ? -1L : r.offset();
+                writeSqe(buf < 0 ? IORING_OP_WRITE : IORING_OP_WRITE_FIXED, sqeFlags, fd, offset, r.address(),
+                    r.length(), 0, userData, Math.max(buf, 0));
+            }
+            case SYNC -> {
+                boolean data = r.syncMode() == SyncMode.DATA;
+                countIssued(data ? AioCounter.DATA_SYNCS : AioCounter.FILE_SYNCS);
+                writeSqe(IORING_OP_FSYNC, sqeFlags, fd, 0, 0, 0, data ? IORING_FSYNC_DATASYNC : 0, userData, 0);
+            }
+            default -> throw new AssertionError(r.opcode());
+        }
+        phase[slot] = PHASE_ISSUED;
+    }
+
+    /** The registered buffer holding the whole transfer, or -1. */
+    private int fixedBufferIndex(AioRequest r) {
+        long start = r.address();
+        long end = start + r.length();
+        for (int i = 0; i < fixedBase.length; i++) {
+            if (start >= fixedBase[i] && end <= fixedEnd[i]) {
+                fixedTransfers.incrementAndGet();
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void writeSqe(int opcode, int sqeFlags, int fd, long offset, long address, int length, int opFlags,
+                          long userData, int bufIndex) {
+        if (sqUnsubmitted == ring.sqEntries()) {
+            // Unreachable by the sizing in the class comment; entering keeps the ring correct anyway.
+            assert false : "SQ full with " + sqUnsubmitted + " unsubmitted entries";
+            flushSubmissions();
+        }
+        ring.writeSqe(sqTail, opcode, sqeFlags, fd, offset, address, length, opFlags, userData, bufIndex);
+        sqTail++;
+        sqUnsubmitted++;
+    }
+
+    /**
+     * Publishes the SQ tail and enters the kernel once for every SQE written since the last
+     * entry. Never throws: SQEs the kernel would not take complete with its errno. Under ringLock.
+     */
+    private void flushSubmissions() {
+        int transientFailures = 0;
+        while (sqUnsubmitted > 0) {
+            ring.publishSqTail(sqTail);
+            enterCalls.incrementAndGet();
+            int r = IoUringSyscalls.enter(ring.fd(), sqUnsubmitted, 0, 0, 0, 0);
+            if (r > 0) {
+                countIssued(AioCounter.SUBMIT_CALLS);
+                sqUnsubmitted -= Math.min(r, sqUnsubmitted);
+                transientFailures = 0;
+                continue;
+            }
+            int errno = r == 0 ? EAGAIN : -r;
+            if (errno == EINTR) {
+                continue;
+            }
+            if ((errno == EAGAIN || errno == EBUSY) && ++transientFailures < TRANSIENT_ENTER_RETRIES) {
+                Thread.yield();
+                continue;
+            }
+            failUnsubmitted(errno);
+        }
+    }
+
+    /** Takes back the SQEs the kernel did not consume and completes each with -errno. */
+    private void failUnsubmitted(int errno) {
+        int n = sqUnsubmitted;
+        int first = sqTail - n;
+        for (int i = 0; i < n; i++) {
+            failedUserData[i] = ring.sqeUserData(first + i);
+        }
+        sqTail = first;
+        sqUnsubmitted = 0;
+        ring.publishSqTail(sqTail);
+        for (int i = 0; i < n; i++) {
+            long userData = failedUserData[i];
+            if (userData == WAKEUP_USER_DATA) {
+                wakeupNopPending.set(false);
+            } else if ((userData & CANCEL_USER_DATA) != 0) {
+                recordCancelAnswer(userData, -errno);
+            } else {
+                int slot = (int) (userData & SLOT_MASK);
+                if (finish(slot, -errno)) {
+                    postLocal(slot);
+                }
+            }
+        }
+    }
+
+    // ================================================================== reap
+
+    @Override
+    protected int reapRequests(AioRequest[] out, int off, int max) throws AioException {
+        if (!enterRing()) {
+            return 0;
+        }
+        cqLock.lock();
+        try {
+            int n = 0;
+            while (n < max) {
+                // Local completions first: a sync released by a canceled held append is issued
+                // after the append was posted here, so the append is delivered before the sync.
+                if (localDoneCount > 0) {
+                    n += drainLocal(out, off + n, max - n);
+                    if (n == max) {
+                        break;
+                    }
+                }
+                int k = consumeCompletions(max - n);
+                if (k == 0) {
+                    if (flushOverflow()) {
+                        continue;
+                    }
+                    break;
+                }
+                n += finishReaped(out, off + n, k);
+            }
+            return n;
+        } finally {
+            cqLock.unlock();
+            exitRing();
+        }
+    }
+
+    /**
+     * Consumes every CQE in the ring (and the overflow list) now, posting the finished requests to
+     * the local completions for the next reap. For cancel, which needs its answer even when no
+     * thread is reaping, without letting unconsumed CQEs pile up.
+     */
+    private void absorbCompletions() throws AioException {
+        boolean wake;
+        cqLock.lock();
+        try {
+            while (true) {
+                int k = consumeCompletions(reapedUserData.length);
+                if (k == 0) {
+                    if (flushOverflow()) {
+                        continue;
+                    }
+                    break;
+                }
+                ringLock.lock();
+                try {
+                    for (int i = 0; i < k; i++) {
+                        int slot = (int) (reapedUserData[i] & SLOT_MASK);
+                        if (finish(slot, reapedResults[i])) {
+                            postLocal(slot);
+                        }
+                    }
+                    flushSubmissions();
+                } finally {
+                    ringLock.unlock();
+                }
+            }
+        } finally {
+            cqLock.unlock();
+        }
+        ringLock.lock();
+        try {
+            wake = takeWakeNeeded();
+        } finally {
+            ringLock.unlock();
+        }
+        if (wake) {
+            interruptBlock();
+        }
+    }
+
+    /**
+     * Copies up to {@code limit} request CQEs into the reap scratch arrays and hands their
+     * entries back to the kernel; NOP and cancel answers are consumed on the way. Under cqLock.
+     */
+    private int consumeCompletions(int limit) {
+        limit = Math.min(limit, reapedUserData.length);
+        int head = cqHead;
+        int tail = ring.cqTailAcquire();
+        int k = 0;
+        while (head != tail && k < limit) {
+            long userData = ring.cqeUserData(head);
+            int res = ring.cqeResult(head);
+            head++;
+            if (userData == WAKEUP_USER_DATA) {
+                wakeupNopPending.set(false);
+            } else if ((userData & CANCEL_USER_DATA) != 0) {
+                recordCancelAnswer(userData, res);
+            } else {
+                reapedUserData[k] = userData;
+                reapedResults[k] = res;
+                k++;
+            }
+        }
+        if (head != cqHead) {
+            cqHead = head;
+            ring.releaseCqHead(head);
+        }
+        return k;
+    }
+
+    /**
+     * Delivers the k reaped completions into out. Reads and syncs finish without a lock; writes,
+     * appends and anything to retry go through the file order under ringLock, where released
+     * syncs and chains are issued with one kernel entry. Returns how many were delivered.
+     */
+    private int finishReaped(AioRequest[] out, int at, int k) {
+        boolean needLock = false;
+        for (int i = 0; i < k; i++) {
+            AioRequest r = slotRequest.get((int) (reapedUserData[i] & SLOT_MASK));
+            reapedRequests[i] = r;
+            int res = reapedResults[i];
+            AioOpcode op = r.opcode();
+            needLock |= res == -EINTR || res == -ECANCELED || op == AioOpcode.WRITE || op == AioOpcode.APPEND;
+        }
+        int delivered = 0;
+        if (!needLock) {
+            for (int i = 0; i < k; i++) {
+                setKernelResult(reapedRequests[i], reapedResults[i]);
+                out[at + delivered++] = reapedRequests[i];
+                reapedRequests[i] = null;
+            }
+            return delivered;
+        }
+        ringLock.lock();
+        try {
+            for (int i = 0; i < k; i++) {
+                if (finish((int) (reapedUserData[i] & SLOT_MASK), reapedResults[i])) {
+                    out[at + delivered++] = reapedRequests[i];
+                }
+                reapedRequests[i] = null;
+            }
+            flushSubmissions();
+        } finally {
+            ringLock.unlock();
+        }
+        return delivered;
+    }
+
+    /**
+     * Applies one kernel result to the request in {@code slot}: true when it is final (result
+     * set, ready to deliver), false when the request went back to the kernel or waits. Under ringLock.
+     */
+    private boolean finish(int slot, int res) {
+        AioRequest r = slotRequest.get(slot);
+        phase[slot] = PHASE_REAPED;
+        if (res == -ECANCELED && slot == cancelTargetSlot) {
+            // Canceled while our own ASYNC_CANCEL for it is unanswered: its answer decides.
+            cancelTargetParked = true;
+            return false;
+        }
+        // EINTR and a cancel nobody asked for (chain broken by an earlier member, submitting
+        // thread exited) mean the request did not run: it runs again, in its place.
+        boolean retry = res == -EINTR || (res == -ECANCELED && !userCanceled[slot]);
+        if (retry) {
+            reissues.incrementAndGet();
+        }
+        if (inChain[slot]) {
+            FileOrder o = slotOrder[slot];
+            inChain[slot] = false;
+            if (retry) {
+                o.relinks.addLast(slot);
+            }
+            if (--o.chainOutstanding == 0) {
+                endChain(o);
+            }
+            if (retry) {
+                return false;
+            }
+            completeWrite(o, slot);
+        } else if (retry) {
+            issue(slot, r, 0);
+            return false;
+        } else if (r.opcode() == AioOpcode.WRITE || r.opcode() == AioOpcode.APPEND) {
+            completeWrite(slotOrder[slot], slot);
+        }
+        setKernelResult(r, res);
+        return true;
+    }
+
+    /** The file's chain has completed: canceled members go first in line, then the next chain starts. */
+    private void endChain(FileOrder o) {
+        SlotQueue relinks = o.relinks;
+        // Re-queue from the latest chain position down, so they end up in chain order (a selection
+        // sort: this runs only after a failure or a cancel broke the chain).
+        while (!relinks.isEmpty()) {
+            int latest = 0;
+            for (int i = 1; i < relinks.size(); i++) {
+                if (chainPosition[relinks.get(i)] > chainPosition[relinks.get(latest)]) {
+                    latest = i;
+                }
+            }
+            int slot = relinks.get(latest);
+            relinks.remove(slot);
+            phase[slot] = PHASE_HELD;
+            o.heldAppends.addFirst(slot);
+        }
+        if (!o.heldAppends.isEmpty()) {
+            issueChain(o);
+        }
+    }
+
+    /** A write reached its final result: syncs that waited only for it and its elders go now. */
+    private void completeWrite(FileOrder o, int slot) {
+        o.incompleteWrites--;
+        long generation = writeGeneration[slot];
+        SlotQueue held = o.heldSyncs;
+        for (int i = 0; i < held.size(); i++) {
+            int s = held.get(i);
+            if (syncNumber[s] >= generation) {
+                syncEarlierWrites[s]--;
+            }
+        }
+        while (!held.isEmpty() && syncEarlierWrites[held.peekFirst()] == 0) {
+            int s = held.pollFirst();
+            issue(s, slotRequest.get(s), 0);
+        }
+        if (o.isIdle()) {
+            assert held.isEmpty() && o.heldAppends.isEmpty() && o.chainOutstanding == 0 : "idle but busy: " + o;
+            orders.remove(o.fd);
+            spareOrders.addLast(o);
+        }
+    }
+
+    /** Queues a request the backend completed itself for the next reap. Under ringLock. */
+    private void postLocal(int slot) {
+        localDone.addLast(slot);
+        localDoneCount = localDone.size();
+        wakeNeeded = true;
+    }
+
+    private boolean takeWakeNeeded() {
+        boolean wake = wakeNeeded;
+        wakeNeeded = false;
+        return wake;
+    }
+
+    private int drainLocal(AioRequest[] out, int at, int max) {
+        ringLock.lock();
+        try {
+            int n = 0;
+            while (n < max && !localDone.isEmpty()) {
+                out[at + n++] = slotRequest.get(localDone.pollFirst());
+            }
+            localDoneCount = localDone.size();
+            wakeNeeded = false;
+            return n;
+        } finally {
+            ringLock.unlock();
+        }
+    }
+
+    /** With completions waiting in the kernel's overflow list, enters to move them into the ring. */
+    private boolean flushOverflow() throws AioException {
+        if ((ring.sqFlags() & IoUringRing.IORING_SQ_CQ_OVERFLOW) == 0) {
+            return false;
+        }
+        enterCalls.incrementAndGet();
+        int r = IoUringSyscalls.enter(ring.fd(), 0, 0, IoUringSyscalls.IORING_ENTER_GETEVENTS, 0, 0);
+        if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY) {
+            throw new AioException("io_uring_enter", null, -r, "flushing the CQ overflow list");
+        }
+        return ring.completionsReady();
+    }
+
+    // ================================================================== block and wakeup
+
+    @Override
+    protected void block(int wanted, long timeoutNs) throws AioException {
+        if (!enterRing()) {
+            return;
+        }
+        try {
+            if (localDoneCount > 0 || ring.completionsReady() || flushOverflow()) {
+                return;
+            }
+            // min_complete is 1, not wanted: a single CQE (the wakeup NOP) must wake every
+            // waiter, and a held sync only reaches the kernel after a reap.
+            awaitCompletion(timeoutNs);
+        } finally {
+            exitRing();
+        }
+    }
+
+    /** io_uring_enter(GETEVENTS | EXT_ARG, min_complete 1) with a relative timeout; returns early on EINTR. */
+    private void awaitCompletion(long timeoutNs) throws AioException {
+        UnsafeBuffer arg = WAIT_ARG.get();
+        arg.putLong(GeteventsArgDescriptor.SIGMASK_OFFSET, 0L);
+        arg.putInt(GeteventsArgDescriptor.SIGMASK_SZ_OFFSET, 0);
+        arg.putInt(GeteventsArgDescriptor.PAD_OFFSET, 0);
+        if (timeoutNs == INFINITE) {
+            arg.putLong(GeteventsArgDescriptor.TS_OFFSET, 0L);
+        } else {
+            arg.putLong(GeteventsArgDescriptor.TS_OFFSET, arg.addressOffset() + GeteventsArgDescriptor.TV_SEC_OFFSET);
+            arg.putLong(GeteventsArgDescriptor.TV_SEC_OFFSET, timeoutNs / 1_000_000_000L);
+            arg.putLong(GeteventsArgDescriptor.TV_NSEC_OFFSET, timeoutNs % 1_000_000_000L);
+        }
+        enterCalls.incrementAndGet();
+        int r = IoUringSyscalls.enter(ring.fd(), 0, 1,
+            IoUringSyscalls.IORING_ENTER_GETEVENTS | IoUringSyscalls.IORING_ENTER_EXT_ARG,
+            arg.addressOffset(), GeteventsArgDescriptor.ARG_BYTES);
+        if (r < 0 && r != -ETIME && r != -EINTR && r != -EAGAIN && r != -EBUSY) {
+            throw new AioException("io_uring_enter", null, -r, "waiting for completions");
+        }
+    }
+
+    @Override
+    protected void interruptBlock() {
+        if (!enterRing()) {
+            return;
+        }
+        try {
+            postWakeup();
+        } finally {
+            exitRing();
+        }
+    }
+
+    /**
+     * Submits the wakeup NOP unless one is already on its way: while its CQE is in the ring,
+     * every io_uring_enter(GETEVENTS) returns at once, so a second one would add nothing.
+     */
+    private void postWakeup() {
+        if (!wakeupNopPending.compareAndSet(false, true)) {
+            return;
+        }
+        ringLock.lock();
+        try {
+            writeSqe(IORING_OP_NOP, 0, -1, 0, 0, 0, 0, WAKEUP_USER_DATA, 0);
+            flushSubmissions();
+        } finally {
+            ringLock.unlock();
+        }
+    }
+
+    // ================================================================== cancel
+
+    @Override
+    protected CancelResult cancelRequest(AioRequest r) throws AioException {
+        if (!enterRing()) {
+            return CancelResult.ALL_DONE;
+        }
+        cancelLock.lock();
+        try {
+            return cancelOne(r);
+        } finally {
+            cancelLock.unlock();
+            exitRing();
+        }
+    }
+
+    private CancelResult cancelOne(AioRequest r) throws AioException {
+        int slot;
+        long tag;
+        boolean wake;
+        ringLock.lock();
+        try {
+            slot = slotOf(r);
+            if (slot < 0 || slotRequest.get(slot) != r || isKernelDone(r)) {
+                return CancelResult.ALL_DONE;
+            }
+            if (phase[slot] != PHASE_HELD && phase[slot] != PHASE_ISSUED) {
+                return CancelResult.NOT_CANCELED;   // reaped and going back to the kernel: it will run
+            }
+            if (phase[slot] == PHASE_HELD) {
+                cancelHeld(slot, r);
+                wake = takeWakeNeeded();
+                tag = 0;
+            } else {
+                wake = false;
+                long target = ((slotGeneration[slot] & 0xFFFF_FFFFL) << SLOT_BITS) | slot;
+                tag = CANCEL_USER_DATA | ++cancelSequence;
+                cancelTargetSlot = slot;
+                writeSqe(IORING_OP_ASYNC_CANCEL, 0, -1, 0, target, 0, 0, tag, 0);
+                flushSubmissions();
+            }
+        } finally {
+            ringLock.unlock();
+        }
+        if (tag == 0) {
+            if (wake) {
+                interruptBlock();
+            }
+            return CancelResult.CANCELED;
+        }
+        int answer;
+        try {
+            answer = awaitCancelAnswer(tag);
+        } catch (AioException | RuntimeException e) {
+            settleCancel(r, slot, NO_ANSWER);
+            throw e;
+        }
+        return settleCancel(r, slot, answer);
+    }
+
+    /** A request still in its file's queue never reached the kernel: it completes here. */
+    private void cancelHeld(int slot, AioRequest r) {
+        FileOrder o = slotOrder[slot];
+        if (r.opcode() == AioOpcode.SYNC) {
+            boolean removed = o.heldSyncs.remove(slot);
+            assert removed : "held sync " + slot + " not in " + o;
+        } else {
+            boolean removed = o.heldAppends.remove(slot);
+            assert removed : "held append " + slot + " not in " + o;
+            completeWrite(o, slot);
+        }
+        phase[slot] = PHASE_REAPED;
+        userCanceled[slot] = true;
+        setKernelResult(r, -ECANCELED);
+        postLocal(slot);
+        flushSubmissions();
+    }
+
+    /** Maps the kernel's answer to aio_cancel's, and releases a completion parked while waiting for it. */
+    private CancelResult settleCancel(AioRequest r, int slot, int answer) {
+        CancelResult result;
+        boolean wake;
+        ringLock.lock();
+        try {
+            if (answer == 0) {
+                result = CancelResult.CANCELED;
+            } else if (answer == -ENOENT && isKernelDone(r)) {
+                result = CancelResult.ALL_DONE;
+            } else {
+                result = CancelResult.NOT_CANCELED;   // EALREADY: running; ENOENT: a chain member not started
+            }
+            userCanceled[slot] = result == CancelResult.CANCELED;
+            cancelTargetSlot = -1;
+            if (cancelTargetParked) {
+                cancelTargetParked = false;
+                if (finish(slot, -ECANCELED)) {
+                    postLocal(slot);
+                }
+                flushSubmissions();
+            }
+            wake = takeWakeNeeded();
+        } finally {
+            ringLock.unlock();
+        }
+        if (wake) {
+            interruptBlock();
+        }
+        return result;
+    }
+
+    /**
+     * Waits for the ASYNC_CANCEL's own CQE. It is usually posted during the submitting entry;
+     * this thread consumes the ring itself rather than count on a reaper, so the answer (and the
+     * target's completion, if it came first: ALL_DONE) is known even in a single-threaded caller.
+     */
+    private int awaitCancelAnswer(long tag) throws AioException {
+        while (true) {
+            if (cancelAnswerTag == tag) {
+                return cancelAnswerResult;
+            }
+            absorbCompletions();
+            if (cancelAnswerTag == tag) {
+                return cancelAnswerResult;
+            }
+            awaitCompletion(CANCEL_WAIT_SLICE_NS);
+        }
+    }
+
+    private void recordCancelAnswer(long tag, int res) {
+        cancelAnswerResult = res;
+        cancelAnswerTag = tag;
+    }
+
+    // ================================================================== lifecycle
+
+    private boolean enterRing() {
+        ringUsers.incrementAndGet();
+        if (isClosed()) {
+            ringUsers.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    private void exitRing() {
+        ringUsers.decrementAndGet();
+    }
+
+    private void registerBuffers() throws AioException {
+        int n = fixedBuffers.size();
+        if (n == 0) {
+            return;
+        }
+        ByteBuffer iovecMemory = BufferUtil.allocateDirectAligned(16 * n, 16);
+        UnsafeBuffer iovecs = new UnsafeBuffer(iovecMemory);
+        long totalBytes = 0;
+        for (int i = 0; i < n; i++) {
+            ByteBuffer b = fixedBuffers.get(i);
+            if (b.capacity() == 0) {
+                throw new IllegalArgumentException("registeredBuffers[" + i + "] has capacity 0: nothing to register");
+            }
+            fixedBase[i] = AddressOf.buffer(b);
+            fixedEnd[i] = fixedBase[i] + b.capacity();
+            iovecs.putLong(16 * i, fixedBase[i]);
+            iovecs.putLong(16 * i + 8, b.capacity());
+            totalBytes += b.capacity();
+        }
+        int r;
+        do {
+            r = IoUringSyscalls.register(ring.fd(), IoUringSyscalls.IORING_REGISTER_BUFFERS, iovecs.addressOffset(), n);
+        } while (r == -EINTR);
+        if (r < 0) {
+            throw new AioException("io_uring_register(IORING_REGISTER_BUFFERS)", null, -r,
+                registrationHint(-r, n, totalBytes));
+        }
+    }
+
+    /** What to do about a failed registration; ENOMEM is almost always RLIMIT_MEMLOCK. */
+    static String registrationHint(int errno, int buffers, long totalBytes) {
+        String what = buffers + " buffers, " + totalBytes + " bytes";
+        if (errno == Errno.ENOMEM.value()) {
+            return what + ": over RLIMIT_MEMLOCK (" + memlockLimit() + ") for a process without CAP_IPC_LOCK;"
+                + " raise it (ulimit -l, LimitMEMLOCK=) or register less";
+        }
+        if (errno == Errno.EINVAL.value()) {
+            return what + ": more than 16384 buffers, or one over 1 GiB";
+        }
+        if (errno == Errno.EFAULT.value()) {
+            return what + ": a buffer is not ordinary anonymous or file memory";
+        }
+        return what;
+    }
+
+    private static String memlockLimit() {
+        UnsafeBuffer rlimit = new UnsafeBuffer(BufferUtil.allocateDirectAligned(IoUringSyscalls.RLIMIT_BYTES, 8));
+        if (IoUringSyscalls.getLimit(IoUringSyscalls.RLIMIT_MEMLOCK, rlimit.addressOffset()) < 0) {
+            return "unknown";
+        }
+        long current = rlimit.getLong(0);
+        return current == IoUringSyscalls.RLIM_INFINITY ? "unlimited" : current + " bytes";
+    }
+
+    @Override
+    protected void closeBackend() throws AioException {
+        // The base class marked the context closed: no thread starts using the ring any more.
+        // Wake the ones inside (a waiter in io_uring_enter) and let them leave before unmapping.
+        while (ringUsers.get() > 0) {
+            postWakeup();
+            LockSupport.parkNanos(100_000L);
+        }
+        try {
+            if (fixedBase.length > 0) {
+                int r = IoUringSyscalls.register(ring.fd(), IoUringSyscalls.IORING_UNREGISTER_BUFFERS, 0, 0);
+                if (r < 0) {
+                    throw new AioException("io_uring_register(IORING_UNREGISTER_BUFFERS)", null, -r);
+                }
+            }
+        } finally {
+            ring.close();
+        }
+    }
+
+    // ================================================================== for tests
+
+    /** io_uring_enter calls made so far, to submit or to wait. */
+    long enterCalls() {
+        return enterCalls.get();
+    }
+
+    /** Transfers issued as READ_FIXED or WRITE_FIXED. */
+    long fixedTransfers() {
+        return fixedTransfers.get();
+    }
+
+    /** IO_LINK append chains issued (a single append counts as a chain of one). */
+    long chainsIssued() {
+        return chainsIssued.get();
+    }
+
+    /** Requests that came back with EINTR or a cancel nobody asked for, and went to the kernel again. */
+    long reissues() {
+        return reissues.get();
+    }
+
+    /** Requests held back in user space (appends behind a chain, syncs behind writes). */
+    int heldRequests() {
+        ringLock.lock();
+        try {
+            int held = 0;
+            for (FileOrder o : orders.values()) {
+                held += o.heldAppends.size() + o.heldSyncs.size();
+            }
+            return held;
+        } finally {
+            ringLock.unlock();
+        }
+    }
+
+    /** The backend's state, for a test that failed: file orders and every request not finished. */
+    String describe() {
+        ringLock.lock();
+        try {
+            StringBuilder sb = new StringBuilder("IoUringContext inFlight=").append(inFlight())
+                .append(" localDone=").append(localDone).append(" cancelTargetSlot=").append(cancelTargetSlot)
+                .append(" parked=").append(cancelTargetParked).append(" nopPending=").append(wakeupNopPending.get())
+                .append(" readyCqes=").append(readyCompletions()).append(" sqUnsubmitted=").append(sqUnsubmitted);
+            for (FileOrder o : orders.values()) {
+                sb.append("\n  ").append(o);
+            }
+            for (int slot = 0; slot < phase.length; slot++) {
+                AioRequest r = slotRequest.get(slot);
+                if (r != null && r.state() == dev.keel.aio.RequestState.SUBMITTED && !isKernelDone(r)) {
+                    sb.append("\n  slot ").append(slot).append(" phase=").append(phase[slot]).append(" inChain=")
+                        .append(inChain[slot]).append(" chainPosition=").append(chainPosition[slot]).append(" userCanceled=")
+                        .append(userCanceled[slot]).append(" earlierWrites=").append(syncEarlierWrites[slot])
+                        .append(" gen=").append(writeGeneration[slot]).append(" syncNo=").append(syncNumber[slot])
+                        .append(' ').append(r);
+                }
+            }
+            return sb.toString();
+        } finally {
+            ringLock.unlock();
+        }
+    }
+
+    /** CQEs waiting in the ring, unconsumed. */
+    int readyCompletions() {
+        return ring.cqTailAcquire() - ring.cqHeadAcquire();
+    }
+
+    /** True while completions wait in the kernel's overflow list (IORING_SQ_CQ_OVERFLOW). */
+    boolean overflowFlagged() {
+        return (ring.sqFlags() & IoUringRing.IORING_SQ_CQ_OVERFLOW) != 0;
+    }
+
+    boolean wakeupNopPending() {
+        return wakeupNopPending.get();
+    }
+
+    /** True when CQEs wait in the ring, unconsumed. */
+    boolean completionsReady() {
+        return ring.completionsReady();
+    }
+
+    int sqEntries() {
+        return ring.sqEntries();
+    }
+
+    int cqEntries() {
+        return ring.cqEntries();
+    }
+}

@@ -1,6 +1,7 @@
 package dev.keel.aio;
 
 import dev.keel.aio.linuxaio.LinuxAioBackend;
+import dev.keel.aio.uring.IoUringBackend;
 import dev.keel.aio.posix.PosixAioBackend;
 import dev.keel.aio.threads.ThreadsBackend;
 
@@ -23,7 +24,8 @@ public final class Aio {
     public static final String BACKEND_PROPERTY = "keel.aio.backend";
 
     private static final System.Logger LOG = System.getLogger("dev.keel.aio");
-    private static final List<AioBackend> BUILT_IN = List.of(new LinuxAioBackend(), new PosixAioBackend(), new ThreadsBackend());
+    private static final List<AioBackend> BUILT_IN = List.of(new IoUringBackend(), new LinuxAioBackend(), new PosixAioBackend(),
+        new ThreadsBackend());
     private static final List<AioBackend> BACKENDS = new java.util.concurrent.CopyOnWriteArrayList<>(BUILT_IN);
     private static volatile boolean skipsLogged;
 

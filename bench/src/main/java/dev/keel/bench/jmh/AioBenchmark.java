@@ -44,7 +44,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code read1m}: 1 MiB sequential reads of a 256 MiB file (page cache warm), depth 8.</li>
  * </ul>
  *
- * Run: {@code java -cp bench/target/keel.jar org.openjdk.jmh.Main AioBenchmark -p backend=threads,io_uring}.
+ * Run: {@code java -cp bench/target/keel.jar org.openjdk.jmh.Main AioBenchmark} (all four backends, side by side).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -67,10 +67,10 @@ public class AioBenchmark {
     /** One context, one file, {@code depth} requests kept in flight. */
     @State(Scope.Thread)
     public static class Pipeline {
-        @Param({"threads"})
+        @Param({"io_uring", "linux-aio", "posix", "threads"})
         public String backend;
 
-        @Param({"1", "32"})
+        @Param({"1", "8", "32"})
         public int depth;
 
         Path dir;
@@ -209,7 +209,7 @@ public class AioBenchmark {
     /** One 4 KiB write and its DATA sync barrier, submitted as one batch and waited for. */
     @State(Scope.Thread)
     public static class SyncedWrite {
-        @Param({"threads"})
+        @Param({"io_uring", "linux-aio", "posix", "threads"})
         public String backend;
 
         Path dir;

@@ -7,15 +7,11 @@ import dev.keel.aio.threads.ThreadsBackend;
 /** The conformance suite on the threads backend, with syncs counted at the native-call boundary. */
 class ThreadsConformanceTest extends AioConformanceSuite {
     private final CountingSyscalls syscalls = new CountingSyscalls();
+    private final ThreadsBackend backend = new ThreadsBackend(syscalls);
 
     @Override
-    protected String backendName() {
-        return ThreadsBackend.NAME;
-    }
-
-    @Override
-    protected AioContext openContext(AioOptions options) {
-        return new ThreadsBackend(syscalls).open(options);
+    protected AioBackend backend() {
+        return backend;
     }
 
     @Override

@@ -8,7 +8,6 @@ import dev.keel.aio.NativeFile;
 import dev.keel.aio.OpenFlag;
 import dev.keel.aio.SyncMode;
 import org.agrona.BufferUtil;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -237,9 +236,5 @@ public final class LogRecovery {
             throw new AioException("pread", f.path(), -one[0].result());
         }
         return one[0].result();
-    }
-
-    static UnsafeBuffer headerBuffer(ByteBuffer b) {
-        return new UnsafeBuffer(b);
     }
 }

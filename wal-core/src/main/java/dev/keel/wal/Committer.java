@@ -1,5 +1,6 @@
 package dev.keel.wal;
 
+import dev.keel.aio.AddressOf;
 import dev.keel.aio.AioContext;
 import dev.keel.aio.AioException;
 import dev.keel.aio.AioOpcode;
@@ -9,9 +10,11 @@ import dev.keel.aio.NativeFile;
 import dev.keel.aio.SyncMode;
 import dev.keel.recovery.FrameDescriptor;
 import dev.keel.recovery.SegmentHeaderDescriptor;
+import org.agrona.BufferUtil;
 import org.agrona.concurrent.Agent;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 
 /**
@@ -242,7 +245,6 @@ final class Committer implements Agent {
                 reap(ctx.await(completions, 1, completions.length, BLOCK_NS));
             }
         }
-        metrics.batchSubmitted(b.count);
     }
 
     long segmentIndex() {
@@ -336,11 +338,6 @@ final class Committer implements Agent {
         ready.complete(failure);
     }
 
-    @Override
-    public void onClose() {
-        // Files are closed by the Wal after the runner stops, once nothing is in flight.
-    }
-
     /** Waits for every request in flight (used when closing a failed log). */
     void drainInFlight() throws IOException {
         while (ctx.inFlight() > 0) {
@@ -351,8 +348,7 @@ final class Committer implements Agent {
     /** A batch in flight and the requests it was made of; pooled. */
     static final class InFlightBatch {
         final AioRequest[] requests = new AioRequest[MAX_REQUESTS_PER_BATCH];
-        final java.nio.ByteBuffer header = org.agrona.BufferUtil.allocateDirectAligned(
-            SegmentHeaderDescriptor.HEADER_BYTES, 4096);
+        final ByteBuffer header = BufferUtil.allocateDirectAligned(SegmentHeaderDescriptor.HEADER_BYTES, 4096);
         int count;
         int pending;
         long endPosition;
@@ -372,7 +368,7 @@ final class Committer implements Agent {
         }
 
         long headerAddress() {
-            return dev.keel.aio.AddressOf.buffer(header);
+            return AddressOf.buffer(header);
         }
 
         void reset() {

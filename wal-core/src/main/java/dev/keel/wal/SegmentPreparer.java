@@ -2,6 +2,7 @@ package dev.keel.wal;
 
 import dev.keel.aio.AddressOf;
 import dev.keel.aio.AioContext;
+import dev.keel.aio.AioOpcode;
 import dev.keel.aio.AioException;
 import dev.keel.aio.AioRequest;
 import dev.keel.aio.Errno;
@@ -176,7 +177,7 @@ final class SegmentPreparer implements AutoCloseable {
 
     private void failIfError(AioRequest r, Path path, long offset) throws IOException {
         int res = r.result();
-        if (res >= 0 && (r.opcode() != dev.keel.aio.AioOpcode.WRITE || res == r.length())) {
+        if (res >= 0 && (r.opcode() != AioOpcode.WRITE || res == r.length())) {
             return;
         }
         Errno errno = res < 0 ? Errno.of(-res) : Errno.ENOSPC;
@@ -184,7 +185,7 @@ final class SegmentPreparer implements AutoCloseable {
             throw new AioException("write", path, errno.value(), "no space left in " + dir + " for a new segment: needs "
                 + segmentBytes + " bytes; free space or remove old segments with truncateBefore");
         }
-        throw new AioException(r.opcode() == dev.keel.aio.AioOpcode.SYNC ? "fsync" : "write", path,
+        throw new AioException(r.opcode() == AioOpcode.SYNC ? "fsync" : "write", path,
             res < 0 ? -res : Errno.EIO.value(), res >= 0 ? "short write of " + res + " bytes at " + offset : null);
     }
 

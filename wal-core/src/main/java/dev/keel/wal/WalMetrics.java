@@ -26,11 +26,6 @@ final class WalMetrics {
     }
 
     /** Committer only. */
-    void batchSubmitted(int requests) {
-        // Kept for symmetry with batchDurable; the request count is visible in the AIO counters.
-    }
-
-    /** Committer only. */
     void batchDurable(long latencyNs, long records) {
         syncs++;
         recordsSynced += Math.max(0, records);

@@ -2,6 +2,7 @@ package dev.keel.aio.conformance;
 
 import dev.keel.aio.AddressOf;
 import dev.keel.aio.Aio;
+import dev.keel.aio.AioBackend;
 import dev.keel.aio.AioContext;
 import dev.keel.aio.AioCounter;
 import dev.keel.aio.AioException;
@@ -61,16 +62,18 @@ public abstract class AioConformanceSuite {
     protected AioContext ctx;
     private final List<NativeFile> files = new ArrayList<>();
 
-    /** The backend's name, as {@link Aio#backend(String)} knows it. */
-    protected abstract String backendName();
+    /**
+     * The backend under test, constructed directly (not looked up in {@link Aio}), so the suite
+     * runs before a backend is registered and a test can hand it a native-call boundary.
+     */
+    protected abstract AioBackend backend();
 
-    /** Why this backend cannot run here, or null. */
-    protected String unavailableReason() {
-        return Aio.backend(backendName()).unavailableReason();
+    protected final String backendName() {
+        return backend().name();
     }
 
     protected AioContext openContext(AioOptions options) throws IOException {
-        return Aio.open(options.backend(backendName()));
+        return backend().open(options);
     }
 
     /**
@@ -84,7 +87,7 @@ public abstract class AioConformanceSuite {
 
     @BeforeEach
     void openBackend() throws IOException {
-        BackendRequirement.check(backendName(), unavailableReason());
+        BackendRequirement.check(backendName(), backend().unavailableReason());
         ctx = openContext(AioOptions.defaults());
     }
 

@@ -1,8 +1,6 @@
 package dev.keel.aio.posix;
 
-import dev.keel.aio.AioContext;
-import dev.keel.aio.AioException;
-import dev.keel.aio.AioOptions;
+import dev.keel.aio.AioBackend;
 import dev.keel.aio.conformance.AioConformanceSuite;
 
 /**
@@ -13,17 +11,7 @@ class PosixAioConformanceTest extends AioConformanceSuite {
     private final PosixAioBackend backend = new PosixAioBackend();
 
     @Override
-    protected String backendName() {
-        return PosixAioBackend.NAME;
-    }
-
-    @Override
-    protected String unavailableReason() {
-        return backend.unavailableReason();
-    }
-
-    @Override
-    protected AioContext openContext(AioOptions options) throws AioException {
-        return backend.open(options);
+    protected AioBackend backend() {
+        return backend;
     }
 }

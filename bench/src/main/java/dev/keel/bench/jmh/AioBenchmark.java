@@ -73,6 +73,11 @@ public class AioBenchmark {
         @Param({"1", "8", "32"})
         public int depth;
 
+        /** O_DIRECT: ext4 cannot do buffered writes without blocking, so io_uring hands every
+         *  buffered write to a kernel worker; DIRECT writes into allocated blocks it does inline. */
+        @Param({"false"})
+        public boolean direct;
+
         Path dir;
         AioContext ctx;
         NativeFile file;
@@ -90,7 +95,9 @@ public class AioBenchmark {
             this.fileBytes = fileBytes;
             dir = Files.createTempDirectory(Path.of(System.getProperty("keel.bench.dir", ".")), "keel-jmh-");
             ctx = Aio.open(AioOptions.defaults().backend(backend).maxInFlight(Math.max(2, depth * 2)));
-            file = NativeFile.open(dir.resolve("bench.dat"), OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE);
+            file = direct
+                ? NativeFile.open(dir.resolve("bench.dat"), OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.DIRECT)
+                : NativeFile.open(dir.resolve("bench.dat"), OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE);
             file.allocate(0, fileBytes);
             buffer = BufferUtil.allocateDirectAligned(depth * transferBytes, 4096);
             requests = new AioRequest[depth * 2];
@@ -113,7 +120,7 @@ public class AioBenchmark {
 
         @TearDown(Level.Iteration)
         public void endIteration() {
-            cpu.report("backend=" + backend + " depth=" + depth, completed);
+            cpu.report("backend=" + backend + " depth=" + depth + " direct=" + direct, completed);
         }
 
         @TearDown(Level.Trial)

@@ -19,8 +19,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Directories this JVM holds are refused before the lock file is opened again: fcntl locks
  * belong to the process, and closing <em>any</em> descriptor of the file drops them all, so
  * probing with a second channel and closing it would silently release the first holder's lock.
+ *
+ * <p>Public so that tools which repair a log without opening a {@link Wal} ({@code keel recover})
+ * take the very same lock.
  */
-final class DirectoryLock implements AutoCloseable {
+public final class DirectoryLock implements AutoCloseable {
     private static final Set<Path> HELD_BY_THIS_JVM = ConcurrentHashMap.newKeySet();
 
     private final Path key;
@@ -33,7 +36,12 @@ final class DirectoryLock implements AutoCloseable {
         this.lock = lock;
     }
 
-    static DirectoryLock acquire(Path dir) throws IOException {
+    /**
+     * Locks {@code dir} for this process.
+     *
+     * @throws IOException naming the holder's pid when another Wal (or tool) holds it
+     */
+    public static DirectoryLock acquire(Path dir) throws IOException {
         Path key = dir.toRealPath();
         if (!HELD_BY_THIS_JVM.add(key)) {
             throw inUse(dir, " (pid " + ProcessHandle.current().pid() + ", this process)");

@@ -90,7 +90,9 @@ class RecoverCommandTest {
             String err = Cli.expect(1, "recover", dir.toString(), "--mode", "POINT_IN_TIME").err();
             assertTrue(err.contains("keel recover: log directory " + dir + " is in use"), err);
             assertTrue(err.contains("pid " + ProcessHandle.current().pid()), err);
-            assertTrue(LockHolder.of(dir).isPresent(), "the writer still holds its kernel lock");
+            if (Files.isReadable(Path.of("/proc/locks"))) {
+                assertTrue(LockHolder.of(dir).isPresent(), "the writer still holds its kernel lock");
+            }
             assertEquals(2, wal.append(TestLogs.payload(2)));
         }
     }

@@ -4,6 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.FileSystemException;
 
 /**
@@ -14,7 +15,14 @@ import java.nio.file.FileSystemException;
  */
 @Command(name = "keel", mixinStandardHelpOptions = true, version = "keel 0.1.0",
     description = "Keel: an embedded write-ahead log for the JVM. Tools and benchmarks.",
-    subcommands = {AioDemoCommand.class})
+    footer = {"", "Exit codes: 0 ok, 1 a failure found (damage, a log in use, an I/O error), 2 usage error.",
+        "'keel COMMAND --help' documents each command's options and defaults.",
+        "", "Examples:",
+        "  keel stat /var/lib/app/wal",
+        "  keel verify /var/lib/app/wal",
+        "  keel dump /var/lib/app/wal --from 100 --limit 10",
+        "  keel recover /var/lib/app/wal --mode TOLERATE_CORRUPTED_TAIL --dry-run"},
+    subcommands = {VerifyCommand.class, DumpCommand.class, RecoverCommand.class, StatCommand.class, AioDemoCommand.class})
 public final class KeelMain {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
@@ -27,8 +35,25 @@ public final class KeelMain {
     /** Runs the command line and returns its exit code (for tests). */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new KeelMain());
+        cli.setCaseInsensitiveEnumValuesAllowed(true); // --format jsonl
         cli.setExecutionExceptionHandler(KeelMain::handle);
+        cli.setParameterExceptionHandler(KeelMain::usageError);
         return cli.execute(args);
+    }
+
+    /**
+     * A usage error as GNU tools print it: the problem, the synopsis, and where the full help is;
+     * the whole help after every typo would bury the one line that matters.
+     */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        String name = cmd.getCommandSpec().qualifiedName();
+        err.println(name + ": " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.print("Usage: " + cmd.getHelp().synopsis("Usage: ".length()));
+        err.println("Try '" + name + " --help' for more information.");
+        return EXIT_USAGE;
     }
 
     private static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {

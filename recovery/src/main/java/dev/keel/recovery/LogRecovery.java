@@ -32,11 +32,22 @@ public final class LogRecovery {
     private final AioContext ctx;
     private final RecoveryMode mode;
     private final boolean dryRun;
+    private final boolean trustCleanShutdown;
 
     public LogRecovery(AioContext ctx, RecoveryMode mode, boolean dryRun) {
+        this(ctx, mode, dryRun, true);
+    }
+
+    /**
+     * @param trustCleanShutdown true (what {@code Wal.open} does) to skip the scan after a clean
+     *     close; false to read every segment anyway, as {@code keel verify} must: a clean close
+     *     says nothing about damage to sealed segments since
+     */
+    public LogRecovery(AioContext ctx, RecoveryMode mode, boolean dryRun, boolean trustCleanShutdown) {
         this.ctx = ctx;
         this.mode = mode;
         this.dryRun = dryRun;
+        this.trustCleanShutdown = trustCleanShutdown;
     }
 
     public RecoveredLog recover(Path dir) throws IOException {
@@ -52,7 +63,7 @@ public final class LogRecovery {
                 Files.deleteIfExists(p); // zero-filled, never held a record
             }
         }
-        RecoveredLog clean = new CleanPath(ctx, mode).tryOpen(dir, listing.segments(), start);
+        RecoveredLog clean = trustCleanShutdown ? new CleanPath(ctx, mode).tryOpen(dir, listing.segments(), start) : null;
         if (clean != null) {
             if (!dryRun) {
                 Files.delete(dir.resolve(SegmentFiles.CLEAN_FILE));

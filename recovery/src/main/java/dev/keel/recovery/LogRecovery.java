@@ -71,12 +71,14 @@ public final class LogRecovery {
             }
             return clean;
         }
-        if (!dryRun) {
-            Files.deleteIfExists(dir.resolve(SegmentFiles.CLEAN_FILE));
-        }
         LogScanner scanner = new LogScanner(ctx);
         scanner.scan(listing.segments());
-        return decide(dir, scanner, start);
+        RecoveredLog recovered = decide(dir, scanner, start);
+        if (!dryRun && Files.deleteIfExists(dir.resolve(SegmentFiles.CLEAN_FILE))) {
+            // A marker the fast path could not trust; the scan has replaced it.
+            NativeFile.syncDirectory(dir);
+        }
+        return recovered;
     }
 
     private RecoveredLog decide(Path dir, LogScanner scanner, long start) throws IOException {
@@ -110,21 +112,47 @@ public final class LogRecovery {
         return cut == null ? keepAll(dir, scanner, damage, gaps, start) : cutAt(dir, scanner, cut, damage, gaps, start);
     }
 
-    private RecoveredLog keepAll(Path dir, LogScanner scanner, List<Damage> damage, List<LsnRange> gaps, long start) {
+    private RecoveredLog keepAll(Path dir, LogScanner scanner, List<Damage> damage, List<LsnRange> gaps, long start)
+        throws IOException {
         List<SegmentInfo> live = new ArrayList<>();
-        List<Path> spare = new ArrayList<>();
         long nextLsn = 1;
         for (SegmentScan s : scanner.segments()) {
             if (s.header == null) {
-                spare.add(s.path);
-                continue;
+                continue; // blank (a spare, below) or skipped as damaged: never appended into
             }
             long first = s.records > 0 ? s.firstLsn : Math.max(s.header.firstLsn(), nextLsn);
             long last = s.records > 0 ? s.lastLsn : first - 1;
             live.add(new SegmentInfo(s.index, s.path, first, last, s.endOffset));
             nextLsn = last + 1;
         }
+        List<Path> spare = spares(dir, scanner, live);
         return result(scanner, live, spare, nextLsn, 0, damage, gaps, List.of(), start);
+    }
+
+    /** True for a prepared segment that never held a byte: all-zero header, nothing after it. */
+    private static boolean neverWritten(SegmentScan s) {
+        return s.blank && s.dirtyEnd <= SegmentHeaderDescriptor.HEADER_BYTES;
+    }
+
+    /**
+     * The never-written segments that directly follow the last live one, which the log will use
+     * next. Any other never-written file (after a gap) holds no byte and is deleted.
+     */
+    private List<Path> spares(Path dir, LogScanner scanner, List<SegmentInfo> live) throws IOException {
+        long next = live.isEmpty() ? 1 : live.get(live.size() - 1).index() + 1;
+        List<Path> spare = new ArrayList<>();
+        for (SegmentScan s : scanner.segments()) {
+            if (!neverWritten(s) || (!live.isEmpty() && s.index <= live.get(live.size() - 1).index())) {
+                continue;
+            }
+            if (s.index == next) {
+                spare.add(s.path);
+                next++;
+            } else if (!dryRun) {
+                Files.deleteIfExists(s.path);
+            }
+        }
+        return spare;
     }
 
     private RecoveredLog cutAt(Path dir, LogScanner scanner, Finding cut, List<Damage> damage, List<LsnRange> gaps,
@@ -150,15 +178,16 @@ public final class LogRecovery {
                     bytesCut += s.dirtyEnd - cut.offsetBytes;
                     quarantined.add(cutTail(dir, s, cut.offsetBytes));
                 }
-            } else {
+            } else if (!neverWritten(s)) {
                 bytesCut += Math.max(0, s.dirtyEnd - SegmentHeaderDescriptor.HEADER_BYTES);
                 quarantined.add(setAside(dir, s.path));
             }
         }
-        if (!dryRun && !quarantined.isEmpty()) {
+        List<Path> spare = spares(dir, scanner, live);
+        if (!dryRun) {
             NativeFile.syncDirectory(dir);
         }
-        return result(scanner, live, List.of(), nextLsn, bytesCut, damage, gaps, quarantined, start);
+        return result(scanner, live, spare, nextLsn, bytesCut, damage, gaps, quarantined, start);
     }
 
     private RecoveredLog result(LogScanner scanner, List<SegmentInfo> live, List<Path> spare, long nextLsn, long bytesCut,

@@ -95,6 +95,9 @@ class ReopenRecoveryTest {
             assertEquals(RECORDS - 1, wal.lastLsn(), wal.recoveryReport().summary());
             assertEquals(DamageKind.TORN_PAYLOAD, wal.recoveryReport().damage().get(0).kind());
             assertTrue(wal.recoveryReport().bytesCut() >= 40);
+            assertEquals(1, wal.recoveryReport().quarantined().size(),
+                "only the cut bytes are set aside, never a prepared segment that holds nothing: "
+                    + wal.recoveryReport().quarantined());
             Path cut = wal.recoveryReport().quarantined().get(0);
             assertTrue(Files.exists(cut), "the cut bytes are kept aside: " + cut);
             assertArrayEquals(java.util.Arrays.copyOf(torn, 40), java.util.Arrays.copyOf(Files.readAllBytes(cut), 40));

@@ -150,6 +150,12 @@ final class Committer implements Agent {
         if (inFlight.size() >= maxSyncsInFlight) {
             return 0;
         }
+        if (!inFlight.isEmpty() && !publishedAtLeast(inFlight.peekLast().bytes)) {
+            // Pipelining pays only with a batch as big as the one in flight: a second sync for
+            // the first few appenders woken would split them into cohorts that alternate,
+            // halving the records per sync (measured with 64 appenders: 27 against 56).
+            return 0;
+        }
         InFlightBatch b = spare.peekFirst();
         b.reset();
         long pos = scanPosition;
@@ -194,6 +200,7 @@ final class Committer implements Agent {
         }
         addSync(b, segmentFile, durability == Durability.FSYNC ? SyncMode.FILE : SyncMode.DATA, true);
         b.endPosition = pos;
+        b.bytes = batchBytes;
         b.lastLsn = lastLsnSeen;
         b.submittedNanos = System.nanoTime();
         submit(b);
@@ -201,6 +208,27 @@ final class Committer implements Agent {
         inFlight.addLast(b);
         scanPosition = pos;
         return 1;
+    }
+
+    /** True when frames of at least {@code bytes} are published after the scan position. */
+    private boolean publishedAtLeast(long bytes) {
+        long pos = scanPosition;
+        long seen = 0;
+        int capacity = state.ring.capacity();
+        while (seen < bytes && seen < maxBatchBytes) {
+            long word = state.ring.wordAt(pos);
+            if (word == 0) {
+                return false;
+            }
+            if (word == LogBuffer.PAD_WORD) {
+                pos += capacity - LogBuffer.index(pos, capacity);
+                continue;
+            }
+            int frameBytes = FrameDescriptor.frameBytes((int) word);
+            seen += frameBytes;
+            pos += frameBytes;
+        }
+        return true;
     }
 
     private void addWrite(InFlightBatch b, long ringPosition, long fileOffset, int bytes) {
@@ -352,6 +380,7 @@ final class Committer implements Agent {
         int count;
         int pending;
         long endPosition;
+        long bytes;
         long lastLsn;
         long submittedNanos;
         NativeFile closeAfter;

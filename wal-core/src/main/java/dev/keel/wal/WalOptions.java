@@ -18,11 +18,12 @@ public final class WalOptions {
     public static final int DEFAULT_MAX_RECORD_BYTES = 16 << 20;
     public static final int DEFAULT_MAX_BATCH_BYTES = 4 << 20;
     /**
-     * One sync in flight by default: while it runs the next batch fills with every appender the
-     * previous sync woke, so each sync carries them all. Measured here with 64 appenders: two in
-     * flight split them into alternating cohorts and halved the records per sync (27 vs 56).
+     * Two syncs in flight at most. The second batch leaves only once as many bytes wait as the
+     * first holds (see Committer): measured here, 64 blocking appenders lose half their records
+     * per sync when any second batch may leave (cohorts), and pipelined async appends gain 8%
+     * from a second sync (1.05 M/s against 0.97 M/s).
      */
-    public static final int DEFAULT_MAX_SYNCS_IN_FLIGHT = 1;
+    public static final int DEFAULT_MAX_SYNCS_IN_FLIGHT = 2;
 
     private final Durability durability;
     private final long segmentBytes;
@@ -47,7 +48,7 @@ public final class WalOptions {
 
     /**
      * FDATASYNC, 64 MiB segments, 16 MiB records at most, TOLERATE_CORRUPTED_TAIL, the best AIO
-     * backend, a log buffer sized for two of the largest records, 4 MiB batches, one sync in flight.
+     * backend, a log buffer sized for two of the largest records, 4 MiB batches, up to two syncs in flight.
      */
     public static WalOptions defaults() {
         return new WalOptions(Durability.FDATASYNC, DEFAULT_SEGMENT_BYTES, DEFAULT_MAX_RECORD_BYTES,

@@ -58,6 +58,8 @@ final class Committer implements Agent {
     private NativeFile segmentFile;
     private long segmentOffset;
     private long lastLsnSeen;
+    /** The segment whose successor was last asked for, so it is asked once. */
+    private long preparedAheadFor = -1;
     private volatile boolean stopRequested;
 
     Committer(LogState state, AioContext ctx, Segments segments, Durability durability, int maxBatchBytes,
@@ -199,6 +201,10 @@ final class Committer implements Agent {
             return 0;
         }
         addSync(b, segmentFile, durability == Durability.FSYNC ? SyncMode.FILE : SyncMode.DATA, true);
+        if (segmentOffset > segments.segmentBytes() / 2 && preparedAheadFor != segmentIndex) {
+            preparedAheadFor = segmentIndex;
+            segments.prepareAhead(segmentIndex + 1);
+        }
         b.endPosition = pos;
         b.bytes = batchBytes;
         b.lastLsn = lastLsnSeen;

@@ -52,6 +52,10 @@ final class Segments {
         return logId;
     }
 
+    long segmentBytes() {
+        return segmentBytes;
+    }
+
     synchronized void add(long index, long firstLsn) {
         List<Ref> next = new ArrayList<>(table);
         next.add(new Ref(index, SegmentFiles.segmentPath(dir, index), firstLsn));
@@ -87,18 +91,25 @@ final class Segments {
         return null;
     }
 
-    /** Opens a prepared segment for writing (waiting for the preparer), and asks for the next one. */
+    /** Opens a prepared segment for writing, waiting for the preparer if it is not ready yet. */
     NativeFile openForWrite(long index) throws IOException {
         preparer.awaitPrepared(index);
-        NativeFile f = NativeFile.open(SegmentFiles.segmentPath(dir, index), writeFlags);
-        preparer.request(index + 1);
-        return f;
+        return NativeFile.open(SegmentFiles.segmentPath(dir, index), writeFlags);
     }
 
     /** Opens the segment recovery left as the tail, to continue writing in it. */
     NativeFile openTail(long index) throws IOException {
-        preparer.request(index + 1);
         return NativeFile.open(SegmentFiles.segmentPath(dir, index), writeFlags);
+    }
+
+    /**
+     * Asks for segment {@code index} to be prepared in the background. The committer asks once
+     * the active segment is half full: zero-filling 64 MiB and syncing it takes the disk for tens
+     * of milliseconds, which, started the moment a segment is activated, landed in the middle of
+     * the appends' own syncs; half a segment ahead is still far ahead of the roll.
+     */
+    void prepareAhead(long index) {
+        preparer.request(index);
     }
 
     void encodeHeader(ByteBuffer block, long index, long firstLsn) {

@@ -97,6 +97,9 @@ public final class Wal implements AutoCloseable {
         this.appender = new Appender(state, segments, ctx, metrics, options.segmentBytes(), recovered.nextLsn(), tailIndex,
             tailOffset, options.durability());
         NativeFile tailFile = tailIndex == 0 ? null : segments.openTail(tailIndex);
+        if (tailIndex == 0) {
+            segments.prepareAhead(1); // a new log: its first segment is needed at once
+        }
         startCommitter(tailIndex, tailFile, tailOffset, lastLsn);
     }
 

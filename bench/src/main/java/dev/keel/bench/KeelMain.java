@@ -14,7 +14,7 @@ import java.nio.file.FileSystemException;
  */
 @Command(name = "keel", mixinStandardHelpOptions = true, version = "keel 0.1.0",
     description = "Keel: an embedded write-ahead log for the JVM. Tools and benchmarks.",
-    subcommands = {AioDemoCommand.class})
+    subcommands = {AioDemoCommand.class, BenchCommand.class})
 public final class KeelMain {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;

@@ -95,12 +95,20 @@ final class BenchCommand implements Callable<Integer> {
         boolean createdRoot = !Files.exists(dir);
         Files.createDirectories(dir);
         Path runDir = Files.createTempDirectory(dir, "run-");
+        Path written = createdRoot ? dir : runDir;
+        // Ctrl-C must not leave gigabytes of benchmark files behind.
+        Thread cleanup = new Thread(() -> deleteQuietly(written), "keel-bench-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             BenchReport report = bench.run(settings(runDir, windowSeconds, logMib), System.out,
                 new Progress(System.err, System.console() != null));
             writeOutputs(report, System.out);
+        } catch (IllegalArgumentException e) {
+            // The options were all checked above: anything rejected now is a failure of the run, not a usage error.
+            throw new IllegalStateException(e.getMessage(), e);
         } finally {
-            BenchRun.deleteTree(createdRoot ? dir : runDir);
+            Runtime.getRuntime().removeShutdownHook(cleanup);
+            BenchRun.deleteTree(written);
         }
         return KeelMain.EXIT_OK;
     }
@@ -124,6 +132,14 @@ final class BenchCommand implements Callable<Integer> {
         if (plots != null) {
             List<Path> charts = Charts.write(report, plots);
             out.println("  plots: " + charts.size() + " PNG charts in " + plots.toAbsolutePath());
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            BenchRun.deleteTree(dir);
+        } catch (IOException e) {
+            System.err.println("keel bench: could not remove " + dir + ": " + e.getMessage());
         }
     }
 

@@ -73,7 +73,8 @@ public final class Charts {
         Map<String, List<double[]>> bySystem = new LinkedHashMap<>();
         for (BenchCase bc : cases) {
             CaseResult c = bc.result();
-            if (c.section().equals(CaseResult.SCALING) && c.recordBytes() == recordBytes) {
+            // A case too slow to finish a record inside a very short window has no point on a log axis.
+            if (c.section().equals(CaseResult.SCALING) && c.recordBytes() == recordBytes && c.recordsPerSec() > 0) {
                 bySystem.computeIfAbsent(c.system(), k -> new ArrayList<>()).add(new double[] {c.threads(), c.recordsPerSec()});
             }
         }

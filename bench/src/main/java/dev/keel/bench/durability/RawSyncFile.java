@@ -32,9 +32,7 @@ public final class RawSyncFile implements AutoCloseable {
         this.writeBytes = writeBytes;
         this.buffer = BufferUtil.allocateDirectAligned(writeBytes, ALIGNMENT_BYTES);
         this.address = BufferUtil.address(buffer);
-        for (int i = 0; i < writeBytes; i++) {
-            buffer.put(i, (byte) (i * 31 + 7));
-        }
+        buffer.put(DurableLog.payload(writeBytes)).clear();
     }
 
     /** Creates {@code file}, fills it with zeros durably, and opens it for the loop. */

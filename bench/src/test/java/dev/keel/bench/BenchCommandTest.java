@@ -106,6 +106,18 @@ class BenchCommandTest {
             }
         }
         assertEquals(Set.of("sync-methods", "scaling", "pipelined", "recovery"), sections);
+        for (JsonNode c : doc.get("cases")) {
+            String system = c.get("system").asText();
+            if (system.equals("raw-limit")) {
+                assertEquals(1.0, c.get("ratioToLimit").asDouble(), "the limit is its own reference: " + c);
+            }
+            if (c.get("section").asText().equals("scaling") && !system.equals("keel") && c.get("recordsPerSec").asDouble() > 0) {
+                assertTrue(c.get("ratioToLimit").asDouble() <= 1.0, "no peer beats the best peer: " + c);
+            }
+            if (c.get("section").asText().equals("pipelined")) {
+                assertTrue(c.get("ratioToLimit").isNull() && c.get("inFlight").asInt() >= 1, "pipelined: " + c);
+            }
+        }
         assertEquals(Set.of("keel", "raw-limit", "rocksdb", "chronicle-queue", "filechannel"), systems);
         try (Stream<Path> pngs = Files.list(plots)) {
             assertTrue(pngs.anyMatch(p -> p.getFileName().toString().equals("scaling-128B.png")), "scaling chart written");

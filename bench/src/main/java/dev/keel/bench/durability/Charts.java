@@ -9,6 +9,7 @@ import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.XYStyler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +33,9 @@ import java.util.function.Predicate;
 public final class Charts {
     private static final int WIDTH = 900;
     private static final int HEIGHT = 560;
+    /** Six series at most share a chart; XChart's default palette repeats yellows at five. */
+    private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
+        new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f)};
     /** HdrHistogram percentile iteration: points per halving of the distance to 100%. */
     private static final int TICKS_PER_HALF_DISTANCE = 5;
 
@@ -84,9 +88,10 @@ public final class Charts {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
             .title("Group commit scaling, " + ResultTable.bytes(recordBytes) + " records, durable appends")
             .xAxisTitle("threads").yAxisTitle("records/s").build();
-        XYStyler style = chart.getStyler();
+        XYStyler style = styled(chart);
         style.setXAxisLogarithmic(true);
         style.setYAxisLogarithmic(true);
+        style.setYAxisDecimalPattern("#,###");
         style.setLegendPosition(Styler.LegendPosition.InsideNW);
         style.setMarkerSize(7);
         bySystem.forEach((system, points) -> chart.addSeries(system, column(points, 0), column(points, 1))
@@ -98,7 +103,7 @@ public final class Charts {
                             String title, Path dir, String file) throws IOException {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
             .xAxisTitle("latency (us)").yAxisTitle("percentile").build();
-        XYStyler style = chart.getStyler();
+        XYStyler style = styled(chart);
         style.setXAxisLogarithmic(true);
         style.setLegendPosition(Styler.LegendPosition.InsideNW);
         style.setYAxisMin(0.0);
@@ -117,6 +122,14 @@ public final class Charts {
             any = true;
         }
         return any ? save(chart, dir, file) : null;
+    }
+
+    private static XYStyler styled(XYChart chart) {
+        XYStyler style = chart.getStyler();
+        style.setSeriesColors(PALETTE);
+        style.setXAxisDecimalPattern("#,###.#");
+        style.setChartBackgroundColor(Color.WHITE);
+        return style;
     }
 
     private static double[] column(List<double[]> points, int index) {

@@ -10,7 +10,7 @@ import java.util.function.Function;
  * section picks the columns that mean something for it.
  */
 public final class ResultTable {
-    /** A column: its header, width, and how a row fills it. */
+    /** A column: its header, width (negative left-aligns, as in printf), and how a row fills it. */
     public enum Column {
         SYSTEM("system", -16, r -> r.system()),
         MODE("mode", -11, r -> r.mode() == null ? "-" : r.mode()),
@@ -27,7 +27,8 @@ public final class ResultTable {
         P99("p99 us", 8, r -> us(r.p99Us())),
         P999("p999 us", 8, r -> us(r.p999Us())),
         RATIO("ratio", 7, r -> r.ratioToLimit() == null ? "-" : String.format("%.2fx", r.ratioToLimit())),
-        NOTE("", -1, r -> r.note() == null ? "" : r.note());
+        /** The last column: free text, not padded. */
+        NOTE("", UNPADDED, r -> r.note() == null ? "" : r.note());
 
         final String header;
         final int width;
@@ -40,12 +41,14 @@ public final class ResultTable {
         }
 
         private String pad(String s) {
-            if (width == -1) {
+            if (width == UNPADDED) {
                 return s;
             }
             return String.format("%" + width + "s", s);
         }
     }
+
+    private static final int UNPADDED = Integer.MIN_VALUE;
 
     private final PrintStream out;
     private final Progress progress;

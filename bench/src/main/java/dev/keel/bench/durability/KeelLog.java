@@ -22,11 +22,6 @@ public final class KeelLog implements DurableLog {
         return wal;
     }
 
-    /** The AIO backend the log runs on (the one asked for, or the best available). */
-    public String backend() {
-        return wal.stats().backend();
-    }
-
     @Override
     public String system() {
         return "keel";

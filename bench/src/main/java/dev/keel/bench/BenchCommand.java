@@ -28,9 +28,9 @@ import java.util.logging.Logger;
  * {@code --dir} and removes what it wrote.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = {"The durability benchmark: sync methods per Durability mode and AIO backend beside the raw",
-        "pwrite+fdatasync limit, group commit scaling beside RocksDB, Chronicle Queue and a FileChannel,",
-        "pipelined appends, and recovery beside the disk's read rate. Every figure is measured in the run."})
+    description = "The durability benchmark: sync methods per Durability mode and AIO backend beside the raw "
+        + "pwrite+fdatasync limit, group commit scaling beside RocksDB, Chronicle Queue and a FileChannel, "
+        + "pipelined appends, and recovery beside the disk's read rate. Every figure is measured in the run.")
 final class BenchCommand implements Callable<Integer> {
     static final double MIN_SECONDS = 0.05;
     static final double MAX_SECONDS = 600;

@@ -22,7 +22,7 @@ import java.nio.file.FileSystemException;
         "  keel verify /var/lib/app/wal",
         "  keel dump /var/lib/app/wal --from 100 --limit 10",
         "  keel recover /var/lib/app/wal --mode TOLERATE_CORRUPTED_TAIL --dry-run"},
-    subcommands = {VerifyCommand.class, DumpCommand.class, RecoverCommand.class, StatCommand.class, AioDemoCommand.class})
+    subcommands = {BenchCommand.class, VerifyCommand.class, DumpCommand.class, RecoverCommand.class, StatCommand.class, AioDemoCommand.class})
 public final class KeelMain {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;

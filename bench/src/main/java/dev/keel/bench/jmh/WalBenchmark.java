@@ -1,10 +1,9 @@
 package dev.keel.bench.jmh;
 
-import dev.keel.aio.internal.LibC;
+import dev.keel.bench.durability.RawSyncFile;
 import dev.keel.wal.Durability;
 import dev.keel.wal.Wal;
 import dev.keel.wal.WalOptions;
-import org.agrona.BufferUtil;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -20,7 +19,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,8 +47,6 @@ import java.util.stream.Stream;
 @Warmup(iterations = 2, time = 3)
 @Measurement(iterations = 3, time = 5)
 public class WalBenchmark {
-    private static final long RAW_FILE_BYTES = 64L << 20;
-
     static Path benchDir() throws IOException {
         return Files.createTempDirectory(Path.of(System.getProperty("keel.bench.dir", ".")), "keel-jmh-");
     }
@@ -140,48 +136,31 @@ public class WalBenchmark {
         return q.outstanding.size();
     }
 
-    /** A zero-filled, preallocated file and a 4 KiB buffer: the raw limit's setting. */
+    /** A zero-filled, preallocated file and a 4 KiB buffer: the raw limit's setting ({@link RawSyncFile}). */
     @State(Scope.Thread)
     public static class RawFile {
         @Param({"4096"})
         public int writeBytes;
 
         Path dir;
-        int fd;
-        ByteBuffer buffer;
-        long address;
-        long offset;
+        RawSyncFile file;
 
         @Setup(Level.Trial)
         public void open() throws IOException {
             dir = benchDir();
-            Path file = dir.resolve("raw.dat");
-            try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-                byte[] zeros = new byte[1 << 20];
-                for (long at = 0; at < RAW_FILE_BYTES; at += zeros.length) {
-                    f.write(zeros);
-                }
-                f.getFD().sync();
-            }
-            fd = LibC.open(file.toString(), LibC.O_RDWR | LibC.O_CLOEXEC, 0);
-            buffer = BufferUtil.allocateDirectAligned(writeBytes, 4096);
-            address = BufferUtil.address(buffer);
+            file = RawSyncFile.create(dir.resolve("raw.dat"), writeBytes);
         }
 
         @TearDown(Level.Trial)
         public void close() throws IOException {
-            LibC.close(fd);
+            file.close();
             deleteTree(dir);
         }
     }
 
     @Benchmark
-    public long rawPwriteFdatasync(RawFile f) {
-        long n = LibC.pwrite(f.fd, f.address, f.writeBytes, f.offset);
-        if (n != f.writeBytes || LibC.fdatasync(f.fd) != 0) {
-            throw new IllegalStateException("raw write failed: errno " + LibC.errno());
-        }
-        f.offset = (f.offset + f.writeBytes) % RAW_FILE_BYTES;
-        return n;
+    public int rawPwriteFdatasync(RawFile f) throws IOException {
+        f.file.writeAndSync();
+        return f.writeBytes;
     }
 }

@@ -1,0 +1,152 @@
+package dev.keel.bench.durability;
+
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramIterationValue;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.XYStyler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * {@code --plots DIR}: PNG charts drawn with XChart from the run's cases.
+ * <ul>
+ *   <li>{@code scaling-128B.png}, {@code scaling-4KiB.png}: records/s against threads, one line per system;</li>
+ *   <li>{@code latency-sync-methods-*.png}: latency CDFs of the one-writer modes on the best backend, raw limit included;</li>
+ *   <li>{@code latency-scaling-*.png}: latency CDFs per system, for each thread count and record size;</li>
+ *   <li>{@code latency-pipelined.png}: latency CDFs per number in flight.</li>
+ * </ul>
+ * Latency axes are logarithmic: sync latencies span microseconds (NONE) to tens of milliseconds (p999 under load).
+ */
+public final class Charts {
+    private static final int WIDTH = 900;
+    private static final int HEIGHT = 560;
+    /** Six series at most share a chart; XChart's default palette repeats yellows at five. */
+    private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
+        new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f)};
+    /** HdrHistogram percentile iteration: points per halving of the distance to 100%. */
+    private static final int TICKS_PER_HALF_DISTANCE = 5;
+
+    static {
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    private Charts() {
+    }
+
+    /** Writes every chart the report has data for; returns the files written. */
+    public static List<Path> write(BenchReport report, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        List<Path> written = new ArrayList<>();
+        List<BenchCase> cases = report.cases();
+        for (int recordBytes : ScalingSection.RECORD_BYTES) {
+            written.add(scaling(cases, recordBytes, dir));
+            for (int threads : ScalingSection.THREAD_COUNTS) {
+                String name = "latency-scaling-" + threads + "x" + fileSize(recordBytes);
+                written.add(cdf(cases, c -> c.section().equals(CaseResult.SCALING) && c.threads() == threads
+                        && c.recordBytes() == recordBytes, CaseResult::system,
+                    "Latency, " + threads + " threads x " + ResultTable.bytes(recordBytes) + ", FDATASYNC", dir, name));
+            }
+        }
+        for (int recordBytes : SyncMethodsSection.RECORD_BYTES) {
+            written.add(cdf(cases, c -> c.section().equals(CaseResult.SYNC_METHODS) && c.recordBytes() == recordBytes
+                    && (c.backend() == null || c.backend().equals(report.run().bestBackend())),
+                c -> c.mode() == null ? c.system() : c.mode(),
+                "Latency, one writer, " + ResultTable.bytes(recordBytes) + " (keel on " + report.run().bestBackend() + ")", dir,
+                "latency-sync-methods-" + fileSize(recordBytes)));
+        }
+        written.add(cdf(cases, c -> c.section().equals(CaseResult.PIPELINED), c -> c.inFlight() + " in flight",
+            "Latency, pipelined appendAsync, " + ResultTable.bytes(PipelinedSection.RECORD_BYTES), dir, "latency-pipelined"));
+        written.removeIf(p -> p == null);
+        return written;
+    }
+
+    private static Path scaling(List<BenchCase> cases, int recordBytes, Path dir) throws IOException {
+        Map<String, List<double[]>> bySystem = new LinkedHashMap<>();
+        for (BenchCase bc : cases) {
+            CaseResult c = bc.result();
+            // A case too slow to finish a record inside a very short window has no point on a log axis.
+            if (c.section().equals(CaseResult.SCALING) && c.recordBytes() == recordBytes && c.recordsPerSec() > 0) {
+                bySystem.computeIfAbsent(c.system(), k -> new ArrayList<>()).add(new double[] {c.threads(), c.recordsPerSec()});
+            }
+        }
+        if (bySystem.isEmpty()) {
+            return null;
+        }
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+            .title("Group commit scaling, " + ResultTable.bytes(recordBytes) + " records, durable appends")
+            .xAxisTitle("threads").yAxisTitle("records/s").build();
+        XYStyler style = styled(chart);
+        style.setXAxisLogarithmic(true);
+        style.setYAxisLogarithmic(true);
+        style.setYAxisDecimalPattern("#,###");
+        style.setLegendPosition(Styler.LegendPosition.InsideNW);
+        style.setMarkerSize(7);
+        bySystem.forEach((system, points) -> chart.addSeries(system, column(points, 0), column(points, 1))
+            .setMarker(SeriesMarkers.CIRCLE));
+        return save(chart, dir, "scaling-" + fileSize(recordBytes));
+    }
+
+    private static Path cdf(List<BenchCase> cases, Predicate<CaseResult> filter, Function<CaseResult, String> name,
+                            String title, Path dir, String file) throws IOException {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+            .xAxisTitle("latency (us)").yAxisTitle("percentile").build();
+        XYStyler style = styled(chart);
+        style.setXAxisLogarithmic(true);
+        style.setLegendPosition(Styler.LegendPosition.InsideNW);
+        style.setYAxisMin(0.0);
+        style.setYAxisMax(100.0);
+        boolean any = false;
+        for (BenchCase bc : cases) {
+            Histogram h = bc.latencyNs();
+            if (h == null || h.getTotalCount() == 0 || !filter.test(bc.result())) {
+                continue;
+            }
+            List<double[]> points = new ArrayList<>();
+            for (HistogramIterationValue v : h.percentiles(TICKS_PER_HALF_DISTANCE)) {
+                points.add(new double[] {Math.max(0.001, v.getValueIteratedTo() / 1000.0), v.getPercentileLevelIteratedTo()});
+            }
+            chart.addSeries(name.apply(bc.result()), column(points, 0), column(points, 1)).setMarker(SeriesMarkers.NONE);
+            any = true;
+        }
+        return any ? save(chart, dir, file) : null;
+    }
+
+    private static XYStyler styled(XYChart chart) {
+        XYStyler style = chart.getStyler();
+        style.setSeriesColors(PALETTE);
+        style.setXAxisDecimalPattern("#,###.#");
+        style.setChartBackgroundColor(Color.WHITE);
+        return style;
+    }
+
+    private static double[] column(List<double[]> points, int index) {
+        double[] out = new double[points.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = points.get(i)[index];
+        }
+        return out;
+    }
+
+    private static Path save(XYChart chart, Path dir, String name) throws IOException {
+        Path file = dir.resolve(name + ".png");
+        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        return file;
+    }
+
+    private static String fileSize(int bytes) {
+        return ResultTable.bytes(bytes).replace(" ", "");
+    }
+}

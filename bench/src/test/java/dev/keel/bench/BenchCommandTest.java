@@ -1,0 +1,129 @@
+package dev.keel.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BenchCommandTest {
+    private static final List<String> CASE_FIELDS = List.of("section", "system", "mode", "backend", "threads", "recordBytes",
+        "inFlight", "recordsPerSec", "mbPerSec", "p50Us", "p99Us", "p999Us", "ratioToLimit");
+
+    @TempDir
+    Path dir;
+
+    private String run(int expectedExit, String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream capture = new PrintStream(buf, true);
+        System.setOut(capture);
+        System.setErr(capture);
+        try {
+            assertEquals(expectedExit, KeelMain.run(args), () -> "exit code of keel " + String.join(" ", args) + ": " + buf);
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        return buf.toString();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--seconds|0|--seconds=0.0 must be between 0.05 and 600.0",
+        "--seconds|601|--seconds=601.0 must be between 0.05 and 600.0",
+        "--seconds|-1|--seconds=-1.0 must be between 0.05 and 600.0",
+        "--seconds|NaN|--seconds=NaN must be between 0.05 and 600.0",
+        "--recovery-mib|100|--recovery-mib=100 must be a multiple of 64 between 64 and 1048576",
+        "--recovery-mib|0|--recovery-mib=0 must be a multiple of 64 between 64 and 1048576",
+        "--section|nope|--section=nope is not a section: choose from [sync-methods, scaling, pipelined, recovery]",
+    })
+    void aBadValueIsAUsageErrorNamingTheValueAndItsLimits(String option, String value, String message) {
+        String out = run(2, "bench", "--dir", dir.toString(), option, value);
+        assertTrue(out.contains("keel bench: " + message), out);
+        assertFalse(out.contains("\tat "), "no stack trace: " + out);
+        assertFalse(out.contains("keel bench: durable appends"), "nothing ran: " + out);
+    }
+
+    @Test
+    void aValueOfTheWrongTypeIsAUsageError() {
+        String out = run(2, "bench", "--dir", dir.toString(), "--seconds", "soon");
+        assertTrue(out.contains("--seconds") && out.contains("soon"), out);
+    }
+
+    @Test
+    void aFileWhereADirectoryGoesIsAUsageError() throws Exception {
+        Path file = Files.writeString(dir.resolve("f"), "x");
+        assertTrue(run(2, "bench", "--dir", file.toString()).contains("--dir=" + file + " exists and is not a directory"));
+        assertTrue(run(2, "bench", "--dir", dir.toString(), "--plots", file.toString())
+            .contains("--plots=" + file + " exists and is not a directory"));
+        assertTrue(run(2, "bench", "--dir", dir.toString(), "--json", dir.toString())
+            .contains("--json=" + dir + " is a directory; name a file"));
+    }
+
+    @Test
+    void aTinyRunWritesJsonWithEveryFieldOfEveryCaseChartsAndCleansUp() throws Exception {
+        Path work = Files.createDirectories(dir.resolve("work"));
+        Path json = dir.resolve("out/report.json");
+        Path plots = dir.resolve("plots");
+        String out = run(0, "bench", "--quick", "--seconds", "0.05", "--recovery-mib", "64", "--dir", work.toString(), "--json",
+            json.toString(), "--plots", plots.toString());
+        for (String title : List.of("1. Sync methods", "2. Group commit scaling", "3. Pipelined appends", "4. Recovery")) {
+            assertTrue(out.contains(title), title + " in: " + out);
+        }
+        JsonNode doc = new ObjectMapper().readTree(json.toFile());
+        JsonNode machine = doc.get("machine");
+        for (String field : List.of("cores", "memoryBytes", "kernel", "java", "fileSystem", "device", "dir")) {
+            assertTrue(machine.has(field), "machine." + field + " in " + machine);
+        }
+        assertTrue(machine.get("cores").asInt() >= 1);
+        Set<String> sections = new HashSet<>();
+        Set<String> systems = new HashSet<>();
+        for (JsonNode c : doc.get("cases")) {
+            for (String field : CASE_FIELDS) {
+                assertTrue(c.has(field), field + " in " + c);
+            }
+            sections.add(c.get("section").asText());
+            systems.add(c.get("system").asText());
+            assertTrue(c.get("mbPerSec").isNumber(), "measured: " + c);
+            if (c.get("system").asText().equals("keel") && !c.get("section").asText().equals("recovery")) {
+                assertFalse(c.get("mode").isNull(), "Keel rows name their Durability: " + c);
+            }
+        }
+        assertEquals(Set.of("sync-methods", "scaling", "pipelined", "recovery"), sections);
+        for (JsonNode c : doc.get("cases")) {
+            String system = c.get("system").asText();
+            if (system.equals("raw-limit")) {
+                assertEquals(1.0, c.get("ratioToLimit").asDouble(), "the limit is its own reference: " + c);
+            }
+            if (c.get("section").asText().equals("scaling") && !system.equals("keel") && c.get("recordsPerSec").asDouble() > 0) {
+                assertTrue(c.get("ratioToLimit").asDouble() <= 1.0, "no peer beats the best peer: " + c);
+            }
+            if (c.get("section").asText().equals("pipelined")) {
+                assertTrue(c.get("ratioToLimit").isNull() && c.get("inFlight").asInt() >= 1, "pipelined: " + c);
+            }
+        }
+        assertEquals(Set.of("keel", "raw-limit", "rocksdb", "chronicle-queue", "filechannel"), systems);
+        try (Stream<Path> pngs = Files.list(plots)) {
+            assertTrue(pngs.anyMatch(p -> p.getFileName().toString().equals("scaling-128B.png")), "scaling chart written");
+        }
+        try (Stream<Path> left = Files.list(work)) {
+            assertEquals(0, left.count(), "the run removes what it wrote, and only that");
+        }
+    }
+}

@@ -5,19 +5,28 @@ package dev.keel.aio.uring;
  * makes its syncs wait for every earlier write, on a kernel interface that promises neither.
  *
  * <pre>
- *   accepted on fd ──► WRITE ─────────────────────────────► kernel (no order among writes)
- *                  ├─► APPEND ─► heldAppends ──────────────► kernel as one IO_LINK chain
- *                  │             (while a chain is in flight)   (next chain when it completes)
- *                  └─► SYNC ───► heldSyncs ────────────────► kernel once earlierWrites == 0
+ *   accepted on fd ──► callMembers (this submit call only) ─┬─ a sync whose earlier incomplete writes
+ *                                                           │  are all in this call: the call's writes,
+ *                                                           │  appends and syncs ─► heldChain ─► one IO_LINK
+ *                                                           │  chain, write ─► ... ─► FSYNC (linkedSyncs)
+ *                                                           └─ otherwise:
+ *                        WRITE ────────────────────────────────► kernel (no order among writes)
+ *                        APPEND ─► heldChain ──────────────────► kernel as one IO_LINK chain
+ *                                  (while a chain is in flight)    (next chain when it completes)
+ *                        SYNC ───► heldSyncs ──────────────────► kernel once earlierWrites == 0
  * </pre>
  *
  * <p>Barrier numbering: every sync accepted on the fd takes the next {@code syncsAccepted}
  * number; every write (WRITE or APPEND) records the number the next sync will take, its
  * generation. A write is earlier than a sync exactly when its generation is at most the sync's
- * number. A held sync counts its earlier writes still incomplete; each completing write
- * decrements the held syncs it is earlier than. Later syncs wait for a superset, so held syncs
- * become ready in FIFO order. Writes submitted after a sync never wait for it: the log's next
- * batch goes to the kernel while the previous sync is in flight.
+ * number. A held or linked sync counts its earlier writes still incomplete; each completing
+ * write decrements the syncs it is earlier than. Later syncs wait for a superset, so held syncs
+ * become ready in FIFO order, and so do linked ones. Writes submitted after a sync never wait
+ * for it: the log's next batch goes to the kernel while the previous sync is in flight.
+ *
+ * <p>A linked sync is in the kernel behind its writes; it stays in {@code linkedSyncs} only
+ * until those writes' completions are processed, so that a sync the kernel canceled with a
+ * broken chain can wait for the writes that run again, as a held sync does.
  *
  * <p>Guarded by the context's ring lock; pooled, so steady state allocates nothing. A file
  * with no incomplete write needs no state and goes back to the pool.
@@ -30,17 +39,31 @@ final class FileOrder {
     long syncsAccepted;
     /** Syncs waiting for earlier writes, in submission order. */
     final SlotQueue heldSyncs = new SlotQueue(4);
-    /** Appends waiting for the chain in flight, in submission order. */
-    final SlotQueue heldAppends = new SlotQueue(16);
+    /**
+     * Linked syncs in the kernel (or parked with their result) whose earlier writes' completions
+     * are not all processed yet, in submission order.
+     */
+    final SlotQueue linkedSyncs = new SlotQueue(4);
+    /**
+     * Chain members waiting for the chain in flight, in submission order: appends, and positioned
+     * writes and syncs only while a linked call's chain is being built or a broken chain is re-queued.
+     */
+    final SlotQueue heldChain = new SlotQueue(16);
     /**
      * Members of the current chain that the kernel canceled with it (they never ran), to go
      * first in line again when the chain ends. Only undelivered requests are kept here: a
      * delivered member's slot may already belong to a new request.
      */
     final SlotQueue relinks = new SlotQueue(16);
-    /** Members of the chain in flight whose completion has not been processed yet. */
+    /** Write members (WRITE, APPEND) of the chain in flight whose completion has not been processed yet. */
     int chainOutstanding;
-    /** Set while the fd is on the submit call's list of files with new appends. */
+    /** Writes, appends and linkable syncs accepted on the fd in the current submit call, in order. */
+    final SlotQueue callMembers = new SlotQueue(16);
+    /** WRITEs and APPENDs among {@link #callMembers}. */
+    int callWrites;
+    /** Index in {@link #callMembers} of the last sync to link behind the call's writes, or -1. */
+    int lastLinkedSync = -1;
+    /** Set while the fd is on the submit call's list of files with new members. */
     boolean touched;
 
     boolean isIdle() {
@@ -48,11 +71,13 @@ final class FileOrder {
     }
 
     FileOrder reset(int newFd) {
-        assert heldSyncs.isEmpty() && heldAppends.isEmpty() && relinks.isEmpty() && chainOutstanding == 0
-            : "recycling a busy file order: " + this;
+        assert heldSyncs.isEmpty() && linkedSyncs.isEmpty() && heldChain.isEmpty() && relinks.isEmpty()
+            && callMembers.isEmpty() && chainOutstanding == 0 : "recycling a busy file order: " + this;
         fd = newFd;
         incompleteWrites = 0;
         syncsAccepted = 0;
+        callWrites = 0;
+        lastLinkedSync = -1;
         touched = false;
         return this;
     }
@@ -60,6 +85,7 @@ final class FileOrder {
     @Override
     public String toString() {
         return "FileOrder[fd=" + fd + " incompleteWrites=" + incompleteWrites + " heldSyncs=" + heldSyncs
-            + " heldAppends=" + heldAppends + " relinks=" + relinks + " chainOutstanding=" + chainOutstanding + "]";
+            + " linkedSyncs=" + linkedSyncs + " heldChain=" + heldChain + " relinks=" + relinks
+            + " chainOutstanding=" + chainOutstanding + "]";
     }
 }

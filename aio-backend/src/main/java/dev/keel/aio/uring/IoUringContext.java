@@ -39,15 +39,18 @@ import static dev.keel.aio.uring.SqeDescriptor.IOSQE_IO_LINK;
  * An AIO context on one io_uring instance.
  *
  * <pre>
- *  submit(batch) ──ringLock──► accept each request ─┬─ READ, WRITE ─────────────► SQE
- *                                                   ├─ APPEND ─► FileOrder.heldAppends ─► SQE chain (IO_LINK)
- *                                                   └─ SYNC ───► FileOrder.heldSyncs ──► SQE when earlier writes done
+ *  submit(batch) ──ringLock──► accept each request ─┬─ READ ─────────────────────────────────► SQE
+ *                                                   ├─ WRITE, APPEND, SYNC ─► FileOrder.callMembers (per fd)
+ *                                                   └─ SYNC with earlier writes from older calls ─► heldSyncs
+ *                              per fd at the end of the call:
+ *                                a linked sync ─► writes, appends, syncs as one IO_LINK chain: W ─► W ─► FSYNC
+ *                                otherwise ─────► WRITEs unlinked; APPENDs ─► heldChain ─► SQE chain (IO_LINK)
  *                              store-release SQ tail, ONE io_uring_enter(to_submit = all new SQEs)
  *
  *  poll/await ──reapLock──► load-acquire CQ tail, copy CQEs, store-release CQ head
- *                           READ / SYNC CQE ─────────────────────────────► delivered (no lock)
- *                           WRITE / APPEND / retry CQE ──ringLock──► FileOrder bookkeeping: release held
- *                                                       syncs and the next append chain into SQEs, one enter
+ *                           READ / unlinked SYNC CQE ────────────────────────► delivered (no lock)
+ *                           WRITE / APPEND / linked SYNC / retry CQE ──ringLock──► FileOrder bookkeeping: release
+ *                                                       held syncs and the next append chain into SQEs, one enter
  *  block ─► io_uring_enter(GETEVENTS | EXT_ARG, min_complete 1, timeout), only when nothing is ready
  *  wakeup ─► NOP SQE with user_data WAKEUP (filtered by reap, at most one in the ring)
  *  cancel ─► held request: completed here with ECANCELED; in the kernel: ASYNC_CANCEL on its user_data
@@ -58,19 +61,35 @@ import static dev.keel.aio.uring.SqeDescriptor.IOSQE_IO_LINK;
  * FSYNC may run before an earlier write. Per file descriptor, {@link FileOrder} holds back what
  * must wait. Appends accepted while the fd has an append chain in flight wait in user space; when
  * the chain completes, every held append goes to the kernel as the next IO_LINK chain (several
- * submit calls become one chain: one kernel entry, and the kernel runs them back to back). A
- * sync waits in user space until every write accepted before it on the fd has completed, and is
- * then issued from the reap path. Positioned writes and reads are never held. IOSQE_IO_DRAIN is
- * not used: it would wait for the whole ring and stop the next batch's writes from overlapping
- * the previous sync.
+ * submit calls become one chain: one kernel entry, and the kernel runs them back to back).
+ * Positioned writes and reads are never held. IOSQE_IO_DRAIN is not used: it would wait for the
+ * whole ring and stop the next batch's writes from overlapping the previous sync.
+ *
+ * <p>Syncs, two ways. <b>Linked</b>: when every write on the fd that is not yet complete was
+ * accepted in the same submit call as the sync (the log's batch: positioned writes, then the
+ * barrier sync), the call's writes, appends and syncs on that fd go to the kernel as one IO_LINK
+ * chain in submission order, {@code write ─► write ─► FSYNC}: the kernel starts the sync right
+ * after the last write, with no trip through user space, in the same io_uring_enter. The
+ * barrier holds because the chain covers every earlier write still incomplete; positioned
+ * writes after the call's last sync stay out of the chain. <b>Held</b>: when an earlier
+ * incomplete write came from an earlier call, no chain can cover it; the sync waits in user
+ * space until every write accepted before it on the fd has completed, and is then issued from
+ * the reap path. The price of a chain is that its writes run one after another, not side by
+ * side; the log's batches have one to three writes.
  *
  * <p>Chains without collateral damage: the kernel cancels the rest of a chain with ECANCELED when
  * a member fails, is short, or is canceled by the user. Those members never ran, so this context
- * puts them back at the head of the held appends, in their order, and issues them again as the
- * next chain: each append completes with its own result, as the threads backend gives it. The
- * same goes for any ECANCELED the user did not ask for and for EINTR: the request runs again.
- * Exactly: no accepted request is ever canceled because another one failed; ECANCELED (state
- * CANCELED) is delivered only for a request that {@link #cancel} answered CANCELED.
+ * puts the writes and appends back at the head of the held chain members, in their order, and
+ * issues them again as the next chain: each completes with its own result, as the threads backend
+ * gives it. A linked sync the kernel canceled that way becomes a held sync: it is issued again,
+ * alone, once every earlier write has its final result (the failed one, and those that ran
+ * again), so its own result is a real fdatasync's, after them; it never reports success for
+ * a write that failed, which carries its own error. The same goes for any ECANCELED the user
+ * did not ask for and for EINTR: the request runs again. Exactly: no accepted request is ever
+ * canceled because another one failed; ECANCELED (state CANCELED) is delivered only for a request
+ * that {@link #cancel} answered CANCELED. A linked sync's completion is never delivered before
+ * those of its chain's writes: the kernel posts them in chain order, and should one come first
+ * anyway it is parked until they are processed.
  *
  * <p>poll and await never enter the kernel to look for completions that are already in the CQ
  * ring; reaping enters it only to submit what the completions released (a held sync, the next
@@ -143,6 +162,13 @@ final class IoUringContext extends AbstractAioContext {
     private final long[] writeGeneration;
     private final long[] syncNumber;
     private final int[] syncEarlierWrites;
+    /** A sync issued at the tail of its writes' chain (fixed for the request's life; read by reap after slotRequest). */
+    private final boolean[] syncLinked;
+    /** A linked sync still in its file's linkedSyncs. */
+    private final boolean[] linkTracked;
+    /** A linked sync whose result came before its writes' completions were processed, and the result. */
+    private final boolean[] parked;
+    private final int[] parkedResult;
     private final boolean[] inChain;
     /** Position in its chain, to put canceled members back in their order. */
     private final int[] chainPosition;
@@ -161,6 +187,8 @@ final class IoUringContext extends AbstractAioContext {
 
     // Completions made by the backend itself: canceled held requests, failed submissions (ringLock).
     private final SlotQueue localDone;
+    /** Parked syncs released by a write's completion, posted right after that write (ringLock). */
+    private final SlotQueue releasedSyncs;
     private volatile int localDoneCount;
     private boolean wakeNeeded;
 
@@ -189,6 +217,9 @@ final class IoUringContext extends AbstractAioContext {
     private final AtomicLong fixedTransfers = new AtomicLong();
     private final AtomicLong chainsIssued = new AtomicLong();
     private final AtomicLong reissues = new AtomicLong();
+    private final AtomicLong linkedSyncsIssued = new AtomicLong();
+    private final AtomicLong heldSyncsIssued = new AtomicLong();
+    private final AtomicLong parkedSyncs = new AtomicLong();
 
     IoUringContext(AioOptions options) throws AioException {
         this(options, 0);
@@ -217,12 +248,17 @@ final class IoUringContext extends AbstractAioContext {
         this.writeGeneration = new long[n];
         this.syncNumber = new long[n];
         this.syncEarlierWrites = new int[n];
+        this.syncLinked = new boolean[n];
+        this.linkTracked = new boolean[n];
+        this.parked = new boolean[n];
+        this.parkedResult = new int[n];
         this.inChain = new boolean[n];
         this.chainPosition = new int[n];
         this.userCanceled = new boolean[n];
         this.touched = new FileOrder[n];
         this.failedUserData = new long[ring.sqEntries()];
         this.localDone = new SlotQueue(n);
+        this.releasedSyncs = new SlotQueue(16);
         this.reapedUserData = new long[n];
         this.reapedResults = new int[n];
         this.reapedRequests = new AioRequest[n];
@@ -254,24 +290,26 @@ final class IoUringContext extends AbstractAioContext {
         return count;
     }
 
-    /** Issues the request now, or holds it in its file's order. Under ringLock. */
+    /**
+     * Issues a read now; puts a write, append or sync in its file's order, to be issued at the
+     * end of the call, linked or not, or held. Under ringLock.
+     */
     private void accept(AioRequest r) {
         int slot = slotOf(r);
         slotGeneration[slot]++;
         userCanceled[slot] = false;
         inChain[slot] = false;
+        syncLinked[slot] = false;
+        linkTracked[slot] = false;
+        parked[slot] = false;
         slotOrder[slot] = null;
-        slotRequest.lazySet(slot, r);
         switch (r.opcode()) {
             case READ -> issue(slot, r, 0);
-            case WRITE -> {
-                acceptWrite(slot, fdOf(r));
-                issue(slot, r, 0);
-            }
-            case APPEND -> {
+            case WRITE, APPEND -> {
                 FileOrder o = acceptWrite(slot, fdOf(r));
                 phase[slot] = PHASE_HELD;
-                o.heldAppends.addLast(slot);
+                o.callMembers.addLast(slot);
+                o.callWrites++;
                 if (!o.touched) {
                     o.touched = true;
                     touched[touchedCount++] = o;
@@ -280,6 +318,8 @@ final class IoUringContext extends AbstractAioContext {
             case SYNC -> acceptSync(slot, r);
             default -> throw new AssertionError(r.opcode());
         }
+        // Last, with release: a reaper that finds the request here also sees the fields above.
+        slotRequest.lazySet(slot, r);
     }
 
     private FileOrder acceptWrite(int slot, int fd) {
@@ -294,7 +334,10 @@ final class IoUringContext extends AbstractAioContext {
         return o;
     }
 
-    /** A sync with no incomplete earlier write on its fd goes now; otherwise it is held. */
+    /**
+     * A sync with no incomplete earlier write on its fd goes now; one whose incomplete earlier
+     * writes were all accepted in this call is linked behind them; otherwise it is held.
+     */
     private void acceptSync(int slot, AioRequest r) {
         FileOrder o = orders.get(fdOf(r));
         if (o == null) {
@@ -306,33 +349,76 @@ final class IoUringContext extends AbstractAioContext {
         syncEarlierWrites[slot] = o.incompleteWrites;
         slotOrder[slot] = o;
         phase[slot] = PHASE_HELD;
-        o.heldSyncs.addLast(slot);
+        if (o.callWrites == o.incompleteWrites) {
+            // Incomplete writes from an earlier call would be chain members, held appends or
+            // relinks: none of them can be in flight or waiting now.
+            assert o.chainOutstanding == 0 && o.heldChain.isEmpty() && o.relinks.isEmpty()
+                && o.heldSyncs.isEmpty() && (o.linkedSyncs.isEmpty() || o.lastLinkedSync >= 0)
+                : "linking behind older writes: " + o;
+            syncLinked[slot] = true;
+            linkTracked[slot] = true;
+            o.linkedSyncs.addLast(slot);
+            o.lastLinkedSync = o.callMembers.size();
+            o.callMembers.addLast(slot);
+        } else {
+            o.heldSyncs.addLast(slot);
+        }
     }
 
-    /** Starts a chain for each file that got appends in this call and has none in flight. */
+    /**
+     * Issues what this call accepted on each file: with a linked sync, everything up to the
+     * last such sync (and the appends after it) as one chain; otherwise positioned writes
+     * unlinked and appends as the next append chain, unless one is in flight.
+     */
     private void issueTouchedChains() {
         for (int i = 0; i < touchedCount; i++) {
             FileOrder o = touched[i];
             touched[i] = null;
             o.touched = false;
-            if (o.chainOutstanding == 0 && !o.heldAppends.isEmpty()) {
+            SlotQueue members = o.callMembers;
+            int lastLinked = o.lastLinkedSync;
+            for (int k = 0; k < members.size(); k++) {
+                int slot = members.get(k);
+                AioRequest r = slotRequest.get(slot);
+                if (k <= lastLinked || r.opcode() == AioOpcode.APPEND) {
+                    o.heldChain.addLast(slot);
+                } else {
+                    issue(slot, r, 0);
+                }
+            }
+            members.clear();
+            o.callWrites = 0;
+            o.lastLinkedSync = -1;
+            if (o.chainOutstanding == 0 && !o.heldChain.isEmpty()) {
                 issueChain(o);
             }
         }
         touchedCount = 0;
     }
 
-    /** Issues every held append of the file as one IO_LINK chain, in order. Under ringLock. */
+    /**
+     * Issues every held chain member of the file as one IO_LINK chain, in order. Writes and
+     * appends are the chain's bookkept members; a sync in it is tracked by its file's
+     * linkedSyncs instead, so the next append chain need not wait for it. Under ringLock.
+     */
     private void issueChain(FileOrder o) {
         assert o.chainOutstanding == 0 && o.relinks.isEmpty() : "a chain is already in flight: " + o;
-        int n = o.heldAppends.size();
+        int n = o.heldChain.size();
+        int writes = 0;
         for (int i = 0; i < n; i++) {
-            int slot = o.heldAppends.pollFirst();
-            inChain[slot] = true;
-            chainPosition[slot] = i;
-            issue(slot, slotRequest.get(slot), i < n - 1 ? IOSQE_IO_LINK : 0);
+            int slot = o.heldChain.pollFirst();
+            AioRequest r = slotRequest.get(slot);
+            if (r.opcode() == AioOpcode.SYNC) {
+                assert syncLinked[slot] : "an unlinked sync in a chain: slot " + slot;
+                linkedSyncsIssued.incrementAndGet();
+            } else {
+                inChain[slot] = true;
+                chainPosition[slot] = i;
+                writes++;
+            }
+            issue(slot, r, i < n - 1 ? IOSQE_IO_LINK : 0);
         }
-        o.chainOutstanding = n;
+        o.chainOutstanding = writes;
         chainsIssued.incrementAndGet();
     }
 
@@ -553,18 +639,21 @@ final class IoUringContext extends AbstractAioContext {
     }
 
     /**
-     * Delivers the k reaped completions into out. Reads and syncs finish without a lock; writes,
-     * appends and anything to retry go through the file order under ringLock, where released
-     * syncs and chains are issued with one kernel entry. Returns how many were delivered.
+     * Delivers the k reaped completions into out. Reads and unlinked syncs finish without a lock;
+     * writes, appends, linked syncs and anything to retry go through the file order under
+     * ringLock, where released syncs and chains are issued with one kernel entry. Returns how
+     * many were delivered.
      */
     private int finishReaped(AioRequest[] out, int at, int k) {
         boolean needLock = false;
         for (int i = 0; i < k; i++) {
-            AioRequest r = slotRequest.get((int) (reapedUserData[i] & SLOT_MASK));
+            int slot = (int) (reapedUserData[i] & SLOT_MASK);
+            AioRequest r = slotRequest.get(slot);
             reapedRequests[i] = r;
             int res = reapedResults[i];
             AioOpcode op = r.opcode();
-            needLock |= res == -EINTR || res == -ECANCELED || op == AioOpcode.WRITE || op == AioOpcode.APPEND;
+            needLock |= res == -EINTR || res == -ECANCELED || op == AioOpcode.WRITE || op == AioOpcode.APPEND
+                || syncLinked[slot];
         }
         int delivered = 0;
         if (!needLock) {
@@ -583,6 +672,7 @@ final class IoUringContext extends AbstractAioContext {
                 }
                 reapedRequests[i] = null;
             }
+            postReleasedSyncs();
             flushSubmissions();
         } finally {
             ringLock.unlock();
@@ -621,6 +711,8 @@ final class IoUringContext extends AbstractAioContext {
                 return false;
             }
             completeWrite(o, slot);
+        } else if (linkTracked[slot]) {
+            return settleLinkedSync(slot, res, retry);
         } else if (retry) {
             issue(slot, r, 0);
             return false;
@@ -629,6 +721,33 @@ final class IoUringContext extends AbstractAioContext {
         }
         setKernelResult(r, res);
         return true;
+    }
+
+    /**
+     * A linked sync came back while some of its earlier writes have no final result yet. Canceled
+     * with its broken chain (or EINTR): it did not run, and the writes before it will run again,
+     * so it waits for them as a held sync. With a result: the kernel ran it after its writes (the
+     * link), but their completions are not processed yet; it is parked and delivered after them.
+     */
+    private boolean settleLinkedSync(int slot, int res, boolean retry) {
+        FileOrder o = slotOrder[slot];
+        if (!retry) {
+            parkedSyncs.incrementAndGet();
+            parked[slot] = true;
+            parkedResult[slot] = res;
+            return false;
+        }
+        boolean removed = o.linkedSyncs.remove(slot);
+        assert removed : "linked sync " + slot + " not in " + o;
+        linkTracked[slot] = false;
+        SlotQueue held = o.heldSyncs;
+        int at = 0;
+        while (at < held.size() && syncNumber[held.get(at)] < syncNumber[slot]) {
+            at++;
+        }
+        held.insert(at, slot);
+        phase[slot] = PHASE_HELD;
+        return false;
     }
 
     /** The file's chain has completed: canceled members go first in line, then the next chain starts. */
@@ -646,38 +765,73 @@ final class IoUringContext extends AbstractAioContext {
             int slot = relinks.get(latest);
             relinks.remove(slot);
             phase[slot] = PHASE_HELD;
-            o.heldAppends.addFirst(slot);
+            o.heldChain.addFirst(slot);
         }
-        if (!o.heldAppends.isEmpty()) {
+        if (!o.heldChain.isEmpty()) {
             issueChain(o);
         }
     }
 
-    /** A write reached its final result: syncs that waited only for it and its elders go now. */
+    /**
+     * A write reached its final result: held syncs that waited only for it and its elders go now;
+     * linked syncs stop being tracked, and a parked one is released (the caller delivers the
+     * write, then {@link #postReleasedSyncs} the sync).
+     */
     private void completeWrite(FileOrder o, int slot) {
         o.incompleteWrites--;
         long generation = writeGeneration[slot];
         SlotQueue held = o.heldSyncs;
-        for (int i = 0; i < held.size(); i++) {
-            int s = held.get(i);
-            if (syncNumber[s] >= generation) {
-                syncEarlierWrites[s]--;
-            }
-        }
+        countDown(held, generation);
+        SlotQueue linked = o.linkedSyncs;
+        countDown(linked, generation);
         while (!held.isEmpty() && syncEarlierWrites[held.peekFirst()] == 0) {
             int s = held.pollFirst();
+            heldSyncsIssued.incrementAndGet();
             issue(s, slotRequest.get(s), 0);
         }
+        while (!linked.isEmpty() && syncEarlierWrites[linked.peekFirst()] == 0) {
+            int s = linked.pollFirst();
+            linkTracked[s] = false;
+            if (parked[s]) {
+                parked[s] = false;
+                setKernelResult(slotRequest.get(s), parkedResult[s]);
+                releasedSyncs.addLast(s);
+            }
+        }
         if (o.isIdle()) {
-            assert held.isEmpty() && o.heldAppends.isEmpty() && o.chainOutstanding == 0 : "idle but busy: " + o;
+            assert held.isEmpty() && linked.isEmpty() && o.heldChain.isEmpty() && o.chainOutstanding == 0
+                : "idle but busy: " + o;
             orders.remove(o.fd);
             spareOrders.addLast(o);
         }
     }
 
-    /** Queues a request the backend completed itself for the next reap. Under ringLock. */
+    /** One fewer incomplete earlier write for each sync in {@code syncs} that a write of this generation precedes. */
+    private void countDown(SlotQueue syncs, long generation) {
+        for (int i = 0; i < syncs.size(); i++) {
+            int s = syncs.get(i);
+            if (syncNumber[s] >= generation) {
+                syncEarlierWrites[s]--;
+            }
+        }
+    }
+
+    /** Queues a request the backend completed itself for the next reap, then any sync it released. Under ringLock. */
     private void postLocal(int slot) {
         localDone.addLast(slot);
+        postReleasedSyncs();
+        localDoneCount = localDone.size();
+        wakeNeeded = true;
+    }
+
+    /** Queues the parked syncs that completed writes released, after those writes. Under ringLock. */
+    private void postReleasedSyncs() {
+        if (releasedSyncs.isEmpty()) {
+            return;
+        }
+        while (!releasedSyncs.isEmpty()) {
+            localDone.addLast(releasedSyncs.pollFirst());
+        }
         localDoneCount = localDone.size();
         wakeNeeded = true;
     }
@@ -853,8 +1007,8 @@ final class IoUringContext extends AbstractAioContext {
             boolean removed = o.heldSyncs.remove(slot);
             assert removed : "held sync " + slot + " not in " + o;
         } else {
-            boolean removed = o.heldAppends.remove(slot);
-            assert removed : "held append " + slot + " not in " + o;
+            boolean removed = o.heldChain.remove(slot);
+            assert removed : "held chain member " + slot + " not in " + o;
             completeWrite(o, slot);
         }
         phase[slot] = PHASE_REAPED;
@@ -1030,13 +1184,28 @@ final class IoUringContext extends AbstractAioContext {
         return reissues.get();
     }
 
+    /** Syncs issued as the tail of their writes' IO_LINK chain, in the entry that submitted them. */
+    long linkedSyncsIssued() {
+        return linkedSyncsIssued.get();
+    }
+
+    /** Held syncs issued once their earlier writes completed (from the reap or cancel path). */
+    long heldSyncsIssued() {
+        return heldSyncsIssued.get();
+    }
+
+    /** Linked syncs whose completion came before their writes' were processed (expected: never). */
+    long parkedSyncs() {
+        return parkedSyncs.get();
+    }
+
     /** Requests held back in user space (appends behind a chain, syncs behind writes). */
     int heldRequests() {
         ringLock.lock();
         try {
             int held = 0;
             for (FileOrder o : orders.values()) {
-                held += o.heldAppends.size() + o.heldSyncs.size();
+                held += o.heldChain.size() + o.heldSyncs.size();
             }
             return held;
         } finally {
@@ -1059,7 +1228,8 @@ final class IoUringContext extends AbstractAioContext {
                 AioRequest r = slotRequest.get(slot);
                 if (r != null && r.state() == dev.keel.aio.RequestState.SUBMITTED && !isKernelDone(r)) {
                     sb.append("\n  slot ").append(slot).append(" phase=").append(phase[slot]).append(" inChain=")
-                        .append(inChain[slot]).append(" chainPosition=").append(chainPosition[slot]).append(" userCanceled=")
+                        .append(inChain[slot]).append(" linked=").append(syncLinked[slot]).append(" tracked=")
+                        .append(linkTracked[slot]).append(" parked=").append(parked[slot]).append(" chainPosition=").append(chainPosition[slot]).append(" userCanceled=")
                         .append(userCanceled[slot]).append(" earlierWrites=").append(syncEarlierWrites[slot])
                         .append(" gen=").append(writeGeneration[slot]).append(" syncNo=").append(syncNumber[slot])
                         .append(' ').append(r);

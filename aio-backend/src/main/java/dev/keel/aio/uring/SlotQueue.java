@@ -49,6 +49,17 @@ final class SlotQueue {
         size++;
     }
 
+    /** Inserts {@code slot} so that it becomes the {@code index}-th from the head, the others keeping their order. */
+    void insert(int index, int slot) {
+        assert index >= 0 && index <= size : "index " + index + " of " + size;
+        addLast(slot);
+        int mask = slots.length - 1;
+        for (int j = size - 1; j > index; j--) {
+            slots[(head + j) & mask] = slots[(head + j - 1) & mask];
+        }
+        slots[(head + index) & mask] = slot;
+    }
+
     int pollFirst() {
         assert size > 0 : "empty";
         int slot = slots[head];

@@ -263,6 +263,7 @@ class IoUringBackendTest {
         submit(c, sync);
         assertEquals(1, c.heldRequests(), "the sync waits for the write");
         assertEquals(0, c.count(AioCounter.DATA_SYNCS), "no fdatasync reached the kernel yet");
+        assertEquals(0, c.linkedSyncsIssued(), "the write came from an earlier call: no chain can cover it");
 
         fifo.drain();
         List<AioRequest> done = awaitCompletions(c, 2);
@@ -270,8 +271,161 @@ class IoUringBackendTest {
         assertEquals(PAGE, write.result());
         assertAllBytes(fifo.awaitReceived(filled + PAGE), filled, PAGE, 0x5A, "the write");
         assertEquals(1, c.count(AioCounter.DATA_SYNCS));
+        assertEquals(1, c.heldSyncsIssued(), "issued from the reap path");
         // fdatasync on a pipe: the kernel's EINVAL comes back on the request.
         assertEquals(Errno.EINVAL, sync.errno());
+    }
+
+    @Test
+    void aSyncInTheSameCallAsItsWritesIsLinkedBehindThemAndEntersTheKernelWithThem() throws Exception {
+        IoUringContext c = context(AioOptions.defaults());
+        NativeFile f = file("linked.dat", OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE);
+        ByteBuffer buf = filled(4 * PAGE, 0x6B);
+        AioRequest[] batch = {
+            new AioRequest().prepareWrite(f, 0, AddressOf.buffer(buf), PAGE).tag(0),
+            new AioRequest().prepareWrite(f, PAGE, AddressOf.buffer(buf) + PAGE, PAGE).tag(1),
+            new AioRequest().prepareSync(f, SyncMode.DATA).tag(2),
+            new AioRequest().prepareWrite(f, 2 * PAGE, AddressOf.buffer(buf) + 2 * PAGE, PAGE).tag(3),
+            new AioRequest().prepareSync(f, SyncMode.FILE).tag(4)};
+        long submits = c.count(AioCounter.SUBMIT_CALLS);
+        long enters = c.enterCalls();
+        submit(c, batch);
+        // The mechanism: both syncs are in the kernel before anything was reaped, in the same entry.
+        assertEquals(1, c.enterCalls() - enters, "one io_uring_enter for writes and syncs");
+        assertEquals(1, c.count(AioCounter.DATA_SYNCS), "the fdatasync went with its writes");
+        assertEquals(1, c.count(AioCounter.FILE_SYNCS), "the fsync went with its writes");
+        assertEquals(2, c.linkedSyncsIssued());
+        assertEquals(1, c.chainsIssued(), "W0 -> W1 -> SYNC -> W3 -> SYNC");
+        assertEquals(0, c.heldRequests());
+
+        List<AioRequest> done = awaitCompletions(c, batch.length);
+        List<Long> order = done.stream().map(AioRequest::tag).toList();
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L), order, "the kernel ran the chain in order and posted it in order");
+        for (AioRequest r : batch) {
+            assertEquals(r.opcode() == dev.keel.aio.AioOpcode.SYNC ? 0 : PAGE, r.result(), () -> "result of " + r);
+        }
+        assertEquals(1, c.count(AioCounter.SUBMIT_CALLS) - submits, "reaping issued nothing more");
+        assertEquals(0, c.heldSyncsIssued(), "no sync from the reap path");
+        assertEquals(0, c.parkedSyncs());
+        assertEquals(1, c.count(AioCounter.DATA_SYNCS));
+        assertEquals(1, c.count(AioCounter.FILE_SYNCS));
+        byte[] content = Files.readAllBytes(f.path());
+        assertEquals(3 * PAGE, content.length);
+        assertAllBytes(content, 0, 3 * PAGE, 0x6B, "the writes");
+    }
+
+    @Test
+    void aLinkedSyncWaitsInTheKernelForAnAppendThatCannotFinish() throws Exception {
+        IoUringContext c = context(AioOptions.defaults());
+        Fifo fifo = new Fifo("linked.fifo");
+        int filled = fifo.fill();
+        AioRequest[] batch = {
+            new AioRequest().prepareAppend(fifo.file, filled(PAGE, 0xA1), PAGE).tag(0),
+            new AioRequest().prepareAppend(fifo.file, filled(PAGE, 0xB2), PAGE).tag(1),
+            new AioRequest().prepareSync(fifo.file, SyncMode.DATA).tag(2),
+            new AioRequest().prepareAppend(fifo.file, filled(PAGE, 0xC3), PAGE).tag(3)};
+        submit(c, batch);
+        assertEquals(0, c.heldRequests(), "appends, sync and the append after it are all in the kernel");
+        assertEquals(1, c.count(AioCounter.DATA_SYNCS));
+        assertEquals(1, c.chainsIssued(), "the append chain was extended with the sync");
+        Thread.sleep(50);
+        // The append is poll-armed on the full pipe; the sync behind it in the chain must not run.
+        assertEquals(0, c.poll(new AioRequest[4], 4), "nothing completes while the first append is stuck");
+
+        fifo.drain();
+        List<AioRequest> done = awaitCompletions(c, 4);
+        assertEquals(List.of(0L, 1L, 2L), done.subList(0, 3).stream().map(AioRequest::tag).toList(), "chain order");
+        assertEquals(PAGE, batch[0].result());
+        assertEquals(PAGE, batch[1].result());
+        // fdatasync on a pipe fails with EINVAL. Whether the kernel then cancels the rest of the
+        // chain (this one does not for FSYNC) or not, the append after it completes with its own
+        // result and lands after the others (a canceled one runs again, relinked).
+        assertEquals(Errno.EINVAL, batch[2].errno());
+        assertEquals(RequestState.COMPLETED, batch[3].state());
+        assertEquals(PAGE, batch[3].result());
+        byte[] landed = fifo.awaitReceived(filled + 3 * PAGE);
+        assertAllBytes(landed, filled, PAGE, 0xA1, "first append");
+        assertAllBytes(landed, filled + PAGE, PAGE, 0xB2, "second append");
+        assertAllBytes(landed, filled + 2 * PAGE, PAGE, 0xC3, "append after the sync");
+    }
+
+    @Test
+    void writesToOtherFilesAndReadsInTheSameCallAreNotPartOfTheChain() throws Exception {
+        IoUringContext c = context(AioOptions.defaults());
+        Fifo fifo = new Fifo("other.fifo");
+        fifo.fill();
+        NativeFile a = file("chained.dat", OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE);
+        Path bPath = dir.resolve("read.dat");
+        Files.write(bPath, new byte[PAGE]);
+        NativeFile b = NativeFile.open(bPath, OpenFlag.READ);
+        closeables.add(b);
+        ByteBuffer buf = filled(4 * PAGE, 0x2C);
+        AioRequest stuck = new AioRequest().prepareAppend(fifo.file, filled(PAGE, 0xEE), PAGE).tag(0);
+        AioRequest[] batch = {
+            stuck,
+            new AioRequest().prepareWrite(a, 0, AddressOf.buffer(buf), PAGE).tag(1),
+            new AioRequest().prepareRead(b, 0, AddressOf.buffer(buf) + 3 * PAGE, PAGE).tag(2),
+            new AioRequest().prepareWrite(a, PAGE, AddressOf.buffer(buf) + PAGE, PAGE).tag(3),
+            new AioRequest().prepareSync(a, SyncMode.DATA).tag(4)};
+        submit(c, batch);
+        assertEquals(1, c.linkedSyncsIssued());
+        assertEquals(2, c.chainsIssued(), "the pipe's append chain and the file's write chain, apart");
+        // If the stuck append or the read were in the file's chain, the sync could not complete.
+        List<AioRequest> done = awaitCompletions(c, 4);
+        List<Long> tags = done.stream().map(AioRequest::tag).toList();
+        assertTrue(!tags.contains(0L), "the append to the full pipe is still waiting: " + tags);
+        assertTrue(tags.indexOf(4L) > tags.indexOf(1L) && tags.indexOf(4L) > tags.indexOf(3L), "sync after its writes: " + tags);
+        assertEquals(0, batch[4].result());
+        assertEquals(PAGE, batch[2].result());
+        fifo.drain();
+        awaitCompletions(c, 1);
+        assertEquals(PAGE, stuck.result());
+    }
+
+    @Test
+    void aFailedWriteInTheChainFailsAloneAndTheSyncRunsAgainAfterTheWritesTheKernelCanceled() throws Exception {
+        IoUringContext c = context(AioOptions.defaults());
+        for (boolean append : new boolean[] {false, true}) {
+            NativeFile f = append
+                ? file("direct-append.log", OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.APPEND, OpenFlag.DIRECT)
+                : file("direct.dat", OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.DIRECT);
+            ByteBuffer first = filled(PAGE, 0x01);
+            ByteBuffer bad = filled(2 * PAGE, 0x02);
+            ByteBuffer third = filled(PAGE, 0x03);
+            AioRequest[] batch = append
+                ? new AioRequest[] {
+                    new AioRequest().prepareAppend(f, AddressOf.buffer(first), PAGE).tag(0),
+                    new AioRequest().prepareAppend(f, AddressOf.buffer(bad) + 1, PAGE).tag(1),
+                    new AioRequest().prepareAppend(f, AddressOf.buffer(third), PAGE).tag(2),
+                    new AioRequest().prepareSync(f, SyncMode.DATA).tag(3)}
+                : new AioRequest[] {
+                    new AioRequest().prepareWrite(f, 0, AddressOf.buffer(first), PAGE).tag(0),
+                    new AioRequest().prepareWrite(f, PAGE, AddressOf.buffer(bad) + 1, PAGE).tag(1),
+                    new AioRequest().prepareWrite(f, PAGE, AddressOf.buffer(third), PAGE).tag(2),
+                    new AioRequest().prepareSync(f, SyncMode.DATA).tag(3)};
+            long linked = c.linkedSyncsIssued();
+            long held = c.heldSyncsIssued();
+            long syncs = c.count(AioCounter.DATA_SYNCS);
+            long reissues = c.reissues();
+            submit(c, batch);
+            assertEquals(1, c.linkedSyncsIssued() - linked, "append=" + append + ": linked behind the writes");
+            List<Long> order = awaitCompletions(c, 4).stream().map(AioRequest::tag).toList();
+            String what = "append=" + append + ", delivered " + order;
+            assertEquals(PAGE, batch[0].result(), what);
+            assertEquals(Errno.EINVAL, batch[1].errno(), what + ": the misaligned DIRECT write fails");
+            assertEquals(RequestState.COMPLETED, batch[2].state(), what);
+            assertEquals(PAGE, batch[2].result(), what + ": canceled with the chain, it ran again");
+            assertEquals(RequestState.COMPLETED, batch[3].state(), what + ": the sync is never canceled for another's failure");
+            assertEquals(0, batch[3].result(), what + ": a real fdatasync, run again");
+            assertEquals(3L, order.get(3), what + ": the sync is delivered after every earlier write");
+            assertEquals(1, c.heldSyncsIssued() - held, what + ": re-issued alone once the writes were final");
+            assertEquals(2, c.count(AioCounter.DATA_SYNCS) - syncs, what + ": once in the chain, once again");
+            assertTrue(c.reissues() - reissues >= 2, what);
+            byte[] content = Files.readAllBytes(f.path());
+            assertEquals(2 * PAGE, content.length, what);
+            assertAllBytes(content, 0, PAGE, 0x01, what + ": first write");
+            assertAllBytes(content, PAGE, PAGE, 0x03, what + ": third write");
+        }
     }
 
     @Test
@@ -523,7 +677,8 @@ class IoUringBackendTest {
             }
         }
         System.out.println("randomMix: cancel answers " + Arrays.toString(CancelResult.values()) + " = "
-            + Arrays.toString(byAnswer) + ", chains " + c.chainsIssued() + ", re-issued " + c.reissues());
+            + Arrays.toString(byAnswer) + ", chains " + c.chainsIssued() + ", re-issued " + c.reissues()
+            + ", syncs linked " + c.linkedSyncsIssued() + " held " + c.heldSyncsIssued() + " parked " + c.parkedSyncs());
     }
 
     private CancelResult[] submitWithCancels(IoUringContext c, AioRequest[] reqs, java.util.Random rnd) throws AioException {

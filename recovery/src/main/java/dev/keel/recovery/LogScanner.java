@@ -223,12 +223,8 @@ final class LogScanner {
             addEvidence(lsn);
             return true;
         }
-        if (FrameDescriptor.isSkippable(type)) {
-            return true;
-        }
-        record(new Finding(ordinal, s.path, s.index, pos, codec.frameBytes(), DamageKind.UNKNOWN_RECORD_TYPE,
-            "frame type 0x" + Integer.toHexString(type & 0xFFFF) + " is unknown and not skippable", expectedLsn));
-        return false;
+        // An unknown type that may not be skipped is described (as UNKNOWN_RECORD_TYPE) by the caller.
+        return FrameDescriptor.isSkippable(type);
     }
 
     /** True when the newest finding is the one this LSN jump resumes after (no second report). */
@@ -257,6 +253,12 @@ final class LogScanner {
                 detail = "frame checksum mismatch";
             }
             default -> {
+                if (codec.salt() == salt(s) && codec.type() != FrameDescriptor.TYPE_RECORD
+                    && codec.type() != FrameDescriptor.TYPE_COMMIT && !FrameDescriptor.isSkippable(codec.type())) {
+                    return new Finding(ordinal, s.path, s.index, pos, FrameDescriptor.ALIGNMENT, DamageKind.UNKNOWN_RECORD_TYPE,
+                        "frame type 0x" + Integer.toHexString(codec.type() & 0xFFFF) + " is unknown and not skippable",
+                        expectedLsn);
+                }
                 boolean sameLog = FrameDescriptor.sameLog(codec.salt(), salt(s));
                 kind = sameLog ? DamageKind.STALE_FRAME : DamageKind.FOREIGN_FRAME;
                 detail = sameLog ? "valid frame of LSN " + codec.lsn() + " from " + (codec.salt() == salt(s)

@@ -162,7 +162,12 @@ public final class LogRecovery {
             }
         }
         for (LsnRange g : gaps) {
-            records -= g.lastLsn() - g.firstLsn() + 1;
+            for (SegmentInfo s : live) {
+                // A gap inside a segment's range holds no record; one between segments was never counted.
+                long from = Math.max(g.firstLsn(), s.firstLsn());
+                long to = Math.min(g.lastLsn(), s.lastLsn());
+                records -= Math.max(0, to - from + 1);
+            }
         }
         RecoveryReport report = new RecoveryReport(mode, false, scanner.segments().size(), scanner.bytesRead(), records,
             first, nextLsn - 1 >= first && first > 0 ? nextLsn - 1 : 0, bytesCut, damage, gaps, quarantined,

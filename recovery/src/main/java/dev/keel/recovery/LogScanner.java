@@ -125,7 +125,7 @@ final class LogScanner {
             return false;
         }
         s.header = h;
-        if (expectedLsn > 0 && h.firstLsn() != expectedLsn) {
+        if (expectedLsn > 0 && h.firstLsn() != expectedLsn && !lastFindingCovers(h.firstLsn())) {
             DamageKind kind = h.firstLsn() > expectedLsn ? DamageKind.LSN_GAP : DamageKind.STALE_FRAME;
             record(new Finding(ordinal, s.path, s.index, 0, 0, kind,
                 "segment starts at LSN " + h.firstLsn() + ", expected " + expectedLsn, expectedLsn));
@@ -205,6 +205,7 @@ final class LogScanner {
                 record(new Finding(ordinal, s.path, s.index, pos, 0, DamageKind.LSN_GAP,
                     "LSN jumps from " + (expectedLsn - 1) + " to " + lsn, expectedLsn)).resumeLsn = lsn;
             }
+            resumeFindingsAt(lsn);
             if (s.records == 0) {
                 s.firstLsn = lsn;
             }
@@ -225,6 +226,16 @@ final class LogScanner {
         }
         // An unknown type that may not be skipped is described (as UNKNOWN_RECORD_TYPE) by the caller.
         return FrameDescriptor.isSkippable(type);
+    }
+
+    /**
+     * Segment-level findings (a missing segment, a bad header) are not the walk's open finding:
+     * the first record accepted after them is where they end, which is what a gap is made of.
+     */
+    private void resumeFindingsAt(long lsn) {
+        for (int i = findings.size() - 1; i >= 0 && findings.get(i).resumeLsn == 0; i--) {
+            findings.get(i).resumeLsn = lsn;
+        }
     }
 
     /** True when the newest finding is the one this LSN jump resumes after (no second report). */

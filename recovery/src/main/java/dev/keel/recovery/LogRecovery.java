@@ -106,9 +106,14 @@ public final class LogRecovery {
         long nextLsn = 1;
         for (SegmentScan s : scanner.segments()) {
             if (s.header == null) {
-                spare.add(s.path);
+                // Only blank files after the last live segment are spares (the appender counts on their
+                // indices following it); a damaged header that was skipped is left in place, unused.
+                if (s.blank) {
+                    spare.add(s.path);
+                }
                 continue;
             }
+            spare.clear();
             long first = s.records > 0 ? s.firstLsn : Math.max(s.header.firstLsn(), nextLsn);
             long last = s.records > 0 ? s.lastLsn : first - 1;
             live.add(new SegmentInfo(s.index, s.path, first, last, s.endOffset));

@@ -76,6 +76,9 @@ public final class LogRecovery {
         Finding cut = null;
         List<Damage> fatal = new ArrayList<>();
         for (Finding f : scanner.findings()) {
+            if (cut != null && f.kind != DamageKind.UNKNOWN_FORMAT_VERSION) {
+                continue; // beyond the cut: set aside whole; only a format this Keel cannot read stops the cut
+            }
             boolean tail = f.atTail();
             if (!tail && (f.kind == DamageKind.TORN_HEADER || f.kind == DamageKind.TORN_PAYLOAD)) {
                 f.kind = DamageKind.BAD_CRC;
@@ -86,7 +89,6 @@ public final class LogRecovery {
                 fatal.add(f.toDamage());
             } else if (action == DamageTable.Action.CUT) {
                 cut = f;
-                break;
             } else if (f.resumeLsn > f.blockedLsn) {
                 gaps.add(new LsnRange(f.blockedLsn, f.resumeLsn - 1));
             }

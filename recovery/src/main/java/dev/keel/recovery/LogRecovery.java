@@ -184,7 +184,7 @@ public final class LogRecovery {
 
     /** Copies {@code [offset, dirtyEnd)} of a segment to quarantine, then zeroes it in place durably. */
     private Path cutTail(Path dir, SegmentScan s, long offsetBytes) throws IOException {
-        Path target = quarantineDir(dir).resolve(s.path.getFileName() + "." + offsetBytes + ".cut");
+        Path target = unusedName(quarantineDir(dir).resolve(s.path.getFileName() + "." + offsetBytes + ".cut"));
         if (dryRun) {
             return target;
         }
@@ -224,11 +224,24 @@ public final class LogRecovery {
     }
 
     private Path setAside(Path dir, Path segment) throws IOException {
-        Path target = quarantineDir(dir).resolve(segment.getFileName());
+        Path target = unusedName(quarantineDir(dir).resolve(segment.getFileName()));
         if (!dryRun) {
             Files.move(segment, target, StandardCopyOption.ATOMIC_MOVE);
         }
         return target;
+    }
+
+    /**
+     * {@code target}, or {@code target.1}, {@code target.2}, ... when an earlier repair already set
+     * aside a file of that name (the same slot torn twice, a segment index reused after a cut):
+     * quarantine is never overwritten.
+     */
+    private static Path unusedName(Path target) {
+        Path p = target;
+        for (int n = 1; Files.exists(p); n++) {
+            p = target.resolveSibling(target.getFileName() + "." + n);
+        }
+        return p;
     }
 
     private Path quarantineDir(Path dir) throws IOException {

@@ -3,12 +3,9 @@ package dev.keel.wal.recovery;
 import dev.keel.recovery.CorruptLogException;
 import dev.keel.recovery.DamageKind;
 import dev.keel.recovery.FrameDescriptor;
-import dev.keel.recovery.LsnRange;
 import dev.keel.recovery.RecoveryMode;
-import dev.keel.recovery.RecoveryReport;
 import dev.keel.recovery.SegmentFiles;
 import dev.keel.recovery.SegmentHeaderDescriptor;
-import dev.keel.wal.Wal;
 import dev.keel.wal.WalOptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
@@ -20,8 +17,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -34,12 +29,11 @@ import static dev.keel.recovery.DamageKind.TORN_HEADER;
 import static dev.keel.recovery.DamageKind.TORN_PAYLOAD;
 import static dev.keel.recovery.DamageKind.UNKNOWN_RECORD_TYPE;
 import static dev.keel.recovery.DamageKind.ZEROED_RANGE;
-import static dev.keel.wal.recovery.DecisionTableTest.Outcome.CUTS;
-import static dev.keel.wal.recovery.DecisionTableTest.Outcome.OPENS;
-import static dev.keel.wal.recovery.DecisionTableTest.Outcome.SKIPS;
-import static dev.keel.wal.recovery.DecisionTableTest.Outcome.THROWS;
+import static dev.keel.wal.recovery.Outcome.CUTS;
+import static dev.keel.wal.recovery.Outcome.OPENS;
+import static dev.keel.wal.recovery.Outcome.SKIPS;
+import static dev.keel.wal.recovery.Outcome.THROWS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -58,24 +52,6 @@ class DecisionTableTest {
     static final int RECORDS = 200;
     static final int PAYLOAD_BYTES = 1000;
     static final long MID = 30;
-
-    enum Outcome {
-        /** Opens with no damage reported and nothing cut: the log ends where the valid frames end. */
-        OPENS,
-        /** Opens cut just before the damage; the cut bytes and later segments are in quarantine. */
-        CUTS,
-        /** Throws CorruptLogException and changes nothing. */
-        THROWS,
-        /** Opens with every valid record kept and the lost LSNs reported as a gap. */
-        SKIPS
-    }
-
-    /** What a case destroyed and where the log must be cut, computed on the lab before damage. */
-    record Expect(long firstLost, long lastLost, long cutSegment, long cutOffsetBytes) {
-        static Expect nothingLost(long lastLsn) {
-            return new Expect(lastLsn + 1, lastLsn, 0, 0);
-        }
-    }
 
     interface Damager {
         Expect apply(DamageLab lab, TemplateLog foreign) throws IOException;
@@ -189,41 +165,7 @@ class DecisionTableTest {
             }
             return;
         }
-        Map<String, byte[]> before = LogSurgery.snapshot(lab.dir);
-        Wal wal = Wal.open(lab.dir, options);
-        try {
-            RecoveryReport report = wal.recoveryReport();
-            if (outcome != OPENS) {
-                assertEquals(1, report.damage().size(), "one damaged range, reported once: " + report.damage());
-            }
-            switch (outcome) {
-                case OPENS -> {
-                    assertTrue(report.damage().isEmpty(), report.summary());
-                    assertEquals(0, report.bytesCut(), report.summary());
-                    assertTrue(report.quarantined().isEmpty(), report.summary());
-                    RecoveryAssertions.assertRecords(wal, template, expect.firstLost() - 1, 0, -1);
-                }
-                case CUTS -> {
-                    assertEquals(c.kind, report.damage().get(0).kind(), report.summary());
-                    assertEquals(expect.firstLost() - 1, report.lastLsn(), report.summary());
-                    RecoveryAssertions.assertCutInQuarantine(lab.dir, before, report, expect.cutSegment(),
-                        expect.cutOffsetBytes());
-                    RecoveryAssertions.assertRecords(wal, template, expect.firstLost() - 1, 0, -1);
-                }
-                case SKIPS -> {
-                    assertEquals(c.kind, report.damage().get(0).kind(), report.summary());
-                    assertEquals(List.of(new LsnRange(expect.firstLost(), expect.lastLost())), report.gaps(), report.summary());
-                    assertEquals(RECORDS - (expect.lastLost() - expect.firstLost() + 1), report.recordsFound(), report.summary());
-                    assertEquals(0, report.bytesCut(), report.summary());
-                    assertFalse(Files.exists(lab.dir.resolve(SegmentFiles.QUARANTINE_DIR)), "skipping sets nothing aside");
-                    RecoveryAssertions.assertRecords(wal, template, RECORDS, expect.firstLost(), expect.lastLost());
-                }
-                default -> throw new AssertionError(outcome);
-            }
-            RecoveryAssertions.assertAppendingContinues(lab.dir, options, wal, template);
-        } finally {
-            wal.close();
-        }
+        RecoveryAssertions.assertOutcome(lab, mode, outcome, expect, c.kind, true);
     }
 
     // ------------------------------------------------------------------ the damage, one method per case

@@ -2,6 +2,8 @@ package dev.keel.wal.recovery;
 
 import dev.keel.recovery.CorruptLogException;
 import dev.keel.recovery.DamageKind;
+import dev.keel.recovery.LsnRange;
+import dev.keel.recovery.RecoveryMode;
 import dev.keel.recovery.RecoveryReport;
 import dev.keel.recovery.SegmentFiles;
 import dev.keel.wal.Wal;
@@ -30,6 +32,51 @@ import static org.junit.jupiter.api.Assertions.fail;
 /** What the recovery tests check after {@code Wal.open}: one method per outcome of the decision table. */
 final class RecoveryAssertions {
     private RecoveryAssertions() {
+    }
+
+    /**
+     * Opens the damaged log in {@code lab} in {@code mode} and checks the outcome the table gives:
+     * see {@link Outcome}. {@code kind} is the damage expected first (null for none); with
+     * {@code appendAfter}, appending must then continue across two segment rolls.
+     */
+    static void assertOutcome(DamageLab lab, RecoveryMode mode, Outcome outcome, Expect expect, DamageKind kind,
+                              boolean appendAfter) throws Exception {
+        WalOptions options = lab.template.options(mode);
+        if (outcome == Outcome.THROWS) {
+            assertRefusedUnchanged(lab.dir, options, kind);
+            return;
+        }
+        Map<String, byte[]> before = LogSurgery.snapshot(lab.dir);
+        Wal wal = Wal.open(lab.dir, options);
+        try {
+            RecoveryReport report = wal.recoveryReport();
+            if (outcome == Outcome.OPENS) {
+                assertTrue(report.damage().isEmpty(), report.summary());
+                assertEquals(0, report.bytesCut(), report.summary());
+                assertTrue(report.quarantined().isEmpty(), report.summary());
+            } else {
+                assertEquals(1, report.damage().size(), "one damaged range, reported once: " + report.damage());
+                assertEquals(kind, report.damage().get(0).kind(), report.summary());
+            }
+            if (outcome == Outcome.CUTS) {
+                assertEquals(expect.firstLost() - 1, report.lastLsn(), report.summary());
+                assertCutInQuarantine(lab.dir, before, report, expect.cutSegment(), expect.cutOffsetBytes());
+            }
+            if (outcome == Outcome.SKIPS) {
+                assertEquals(List.of(new LsnRange(expect.firstLost(), expect.lastLost())), report.gaps(), report.summary());
+                assertEquals(lab.lastLsn() - expect.lostCount(), report.recordsFound(), report.summary());
+                assertEquals(0, report.bytesCut(), report.summary());
+                assertFalse(Files.exists(lab.dir.resolve(SegmentFiles.QUARANTINE_DIR)), "skipping sets nothing aside");
+                assertRecords(wal, lab.template, lab.lastLsn(), expect.firstLost(), expect.lastLost());
+            } else {
+                assertRecords(wal, lab.template, expect.firstLost() - 1, 0, -1);
+            }
+            if (appendAfter) {
+                assertAppendingContinues(lab.dir, options, wal, lab.template);
+            }
+        } finally {
+            wal.close();
+        }
     }
 
     /**

@@ -84,11 +84,14 @@ final class LogScanner {
                 return;
             }
             reader.open(file, s.fileBytes);
-            int at = reader.ensure(0, SegmentHeaderDescriptor.HEADER_BYTES);
-            if (!readHeader(ordinal, s, at, last)) {
-                return;
+            try {
+                int at = reader.ensure(0, SegmentHeaderDescriptor.HEADER_BYTES);
+                if (readHeader(ordinal, s, at, last)) {
+                    walkFrames(ordinal, s);
+                }
+            } finally {
+                reader.finishFile();
             }
-            walkFrames(ordinal, s);
         }
     }
 

@@ -88,6 +88,9 @@ public final class LogRecovery {
         Finding cut = null;
         List<Damage> fatal = new ArrayList<>();
         for (Finding f : scanner.findings()) {
+            if (cut != null && f.kind != DamageKind.UNKNOWN_FORMAT_VERSION) {
+                continue; // beyond the cut: set aside whole; only a format this Keel cannot read stops the cut
+            }
             boolean tail = f.atTail();
             if (!tail && (f.kind == DamageKind.TORN_HEADER || f.kind == DamageKind.TORN_PAYLOAD)) {
                 f.kind = DamageKind.BAD_CRC;
@@ -98,7 +101,6 @@ public final class LogRecovery {
                 fatal.add(f.toDamage());
             } else if (action == DamageTable.Action.CUT) {
                 cut = f;
-                break;
             } else if (f.resumeLsn > f.blockedLsn) {
                 gaps.add(new LsnRange(f.blockedLsn, f.resumeLsn - 1));
             }
@@ -201,7 +203,12 @@ public final class LogRecovery {
             }
         }
         for (LsnRange g : gaps) {
-            records -= g.lastLsn() - g.firstLsn() + 1;
+            for (SegmentInfo s : live) {
+                // A gap inside a segment's range holds no record; one between segments was never counted.
+                long from = Math.max(g.firstLsn(), s.firstLsn());
+                long to = Math.min(g.lastLsn(), s.lastLsn());
+                records -= Math.max(0, to - from + 1);
+            }
         }
         RecoveryReport report = new RecoveryReport(mode, false, scanner.segments().size(), scanner.bytesRead(), records,
             first, nextLsn - 1 >= first && first > 0 ? nextLsn - 1 : 0, bytesCut, damage, gaps, quarantined,
@@ -211,7 +218,7 @@ public final class LogRecovery {
 
     /** Copies {@code [offset, dirtyEnd)} of a segment to quarantine, then zeroes it in place durably. */
     private Path cutTail(Path dir, SegmentScan s, long offsetBytes) throws IOException {
-        Path target = quarantineDir(dir).resolve(s.path.getFileName() + "." + offsetBytes + ".cut");
+        Path target = unusedName(quarantineDir(dir).resolve(s.path.getFileName() + "." + offsetBytes + ".cut"));
         if (dryRun) {
             return target;
         }
@@ -251,11 +258,24 @@ public final class LogRecovery {
     }
 
     private Path setAside(Path dir, Path segment) throws IOException {
-        Path target = quarantineDir(dir).resolve(segment.getFileName());
+        Path target = unusedName(quarantineDir(dir).resolve(segment.getFileName()));
         if (!dryRun) {
             Files.move(segment, target, StandardCopyOption.ATOMIC_MOVE);
         }
         return target;
+    }
+
+    /**
+     * {@code target}, or {@code target.1}, {@code target.2}, ... when an earlier repair already set
+     * aside a file of that name (the same slot torn twice, a segment index reused after a cut):
+     * quarantine is never overwritten.
+     */
+    private static Path unusedName(Path target) {
+        Path p = target;
+        for (int n = 1; Files.exists(p); n++) {
+            p = target.resolveSibling(target.getFileName() + "." + n);
+        }
+        return p;
     }
 
     private Path quarantineDir(Path dir) throws IOException {

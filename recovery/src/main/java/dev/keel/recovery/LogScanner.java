@@ -84,11 +84,14 @@ final class LogScanner {
                 return;
             }
             reader.open(file, s.fileBytes);
-            int at = reader.ensure(0, SegmentHeaderDescriptor.HEADER_BYTES);
-            if (!readHeader(ordinal, s, at, last)) {
-                return;
+            try {
+                int at = reader.ensure(0, SegmentHeaderDescriptor.HEADER_BYTES);
+                if (readHeader(ordinal, s, at, last)) {
+                    walkFrames(ordinal, s);
+                }
+            } finally {
+                reader.finishFile();
             }
-            walkFrames(ordinal, s);
         }
     }
 
@@ -125,7 +128,7 @@ final class LogScanner {
             return false;
         }
         s.header = h;
-        if (expectedLsn > 0 && h.firstLsn() != expectedLsn) {
+        if (expectedLsn > 0 && h.firstLsn() != expectedLsn && !lastFindingCovers(h.firstLsn())) {
             DamageKind kind = h.firstLsn() > expectedLsn ? DamageKind.LSN_GAP : DamageKind.STALE_FRAME;
             record(new Finding(ordinal, s.path, s.index, 0, 0, kind,
                 "segment starts at LSN " + h.firstLsn() + ", expected " + expectedLsn, expectedLsn));
@@ -205,6 +208,7 @@ final class LogScanner {
                 record(new Finding(ordinal, s.path, s.index, pos, 0, DamageKind.LSN_GAP,
                     "LSN jumps from " + (expectedLsn - 1) + " to " + lsn, expectedLsn)).resumeLsn = lsn;
             }
+            resumeFindingsAt(lsn);
             if (s.records == 0) {
                 s.firstLsn = lsn;
             }
@@ -223,12 +227,18 @@ final class LogScanner {
             addEvidence(lsn);
             return true;
         }
-        if (FrameDescriptor.isSkippable(type)) {
-            return true;
+        // An unknown type that may not be skipped is described (as UNKNOWN_RECORD_TYPE) by the caller.
+        return FrameDescriptor.isSkippable(type);
+    }
+
+    /**
+     * Segment-level findings (a missing segment, a bad header) are not the walk's open finding:
+     * the first record accepted after them is where they end, which is what a gap is made of.
+     */
+    private void resumeFindingsAt(long lsn) {
+        for (int i = findings.size() - 1; i >= 0 && findings.get(i).resumeLsn == 0; i--) {
+            findings.get(i).resumeLsn = lsn;
         }
-        record(new Finding(ordinal, s.path, s.index, pos, codec.frameBytes(), DamageKind.UNKNOWN_RECORD_TYPE,
-            "frame type 0x" + Integer.toHexString(type & 0xFFFF) + " is unknown and not skippable", expectedLsn));
-        return false;
     }
 
     /** True when the newest finding is the one this LSN jump resumes after (no second report). */
@@ -257,6 +267,12 @@ final class LogScanner {
                 detail = "frame checksum mismatch";
             }
             default -> {
+                if (codec.salt() == salt(s) && codec.type() != FrameDescriptor.TYPE_RECORD
+                    && codec.type() != FrameDescriptor.TYPE_COMMIT && !FrameDescriptor.isSkippable(codec.type())) {
+                    return new Finding(ordinal, s.path, s.index, pos, FrameDescriptor.ALIGNMENT, DamageKind.UNKNOWN_RECORD_TYPE,
+                        "frame type 0x" + Integer.toHexString(codec.type() & 0xFFFF) + " is unknown and not skippable",
+                        expectedLsn);
+                }
                 boolean sameLog = FrameDescriptor.sameLog(codec.salt(), salt(s));
                 kind = sameLog ? DamageKind.STALE_FRAME : DamageKind.FOREIGN_FRAME;
                 detail = sameLog ? "valid frame of LSN " + codec.lsn() + " from " + (codec.salt() == salt(s)

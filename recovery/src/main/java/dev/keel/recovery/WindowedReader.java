@@ -203,6 +203,15 @@ final class WindowedReader {
         }
     }
 
+    /**
+     * Waits for every read in flight on the current file (the window reads ahead), so that the
+     * caller may close it: a read still queued on a closed descriptor fails with EBADF, or reads
+     * whatever file reused the number.
+     */
+    void finishFile() throws AioException {
+        drain();
+    }
+
     void close() throws AioException {
         drain();
     }

@@ -323,8 +323,14 @@ final class Committer implements Agent {
                 "short write: " + res + " of " + r.length() + " bytes at offset " + r.offset());
         }
         Errno e = Errno.of(-res);
-        return new AioException(op, r.file().path(), -res, e.isOutOfSpace()
-            ? "no space left on the log's device" : r.opcode() == AioOpcode.SYNC ? "not retried: the kernel may have dropped the data" : null);
+        if (e.isOutOfSpace()) {
+            // Segments are preallocated, so this is a copy-on-write or thin-provisioned device: say where, and how much.
+            String needed = r.opcode() == AioOpcode.SYNC ? "a sync" : r.length() + " bytes at offset " + r.offset();
+            return new AioException(op, r.file().path(), -res, "no space left in " + r.file().path().getParent()
+                + " for " + needed + " of a preallocated segment; free space on that device, then reopen the log");
+        }
+        return new AioException(op, r.file().path(), -res,
+            r.opcode() == AioOpcode.SYNC ? "not retried: the kernel may have dropped the data" : null);
     }
 
     /** Moves the durable LSN over every finished batch at the head, then wakes their waiters. */

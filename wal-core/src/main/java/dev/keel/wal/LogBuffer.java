@@ -94,7 +94,9 @@ final class LogBuffer {
     int reserve(int frameBytes) {
         int idx = index(tail, capacity);
         int pad = idx + frameBytes > capacity ? capacity - idx : 0;
-        if (tail + pad + frameBytes - head > capacity) {
+        // Never fill the ring completely: the word at the tail must stay a released (zero) one. In a
+        // full ring it is the head's unreleased frame, and the committer would read it as published.
+        if (tail + pad + frameBytes - head > capacity - FrameDescriptor.ALIGNMENT) {
             return -1;
         }
         if (pad > 0) {

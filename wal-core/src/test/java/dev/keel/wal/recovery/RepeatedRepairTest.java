@@ -1,0 +1,111 @@
+package dev.keel.wal.recovery;
+
+import dev.keel.recovery.FrameDescriptor;
+import dev.keel.recovery.RecoveryMode;
+import dev.keel.recovery.RecoveryReport;
+import dev.keel.recovery.SegmentFiles;
+import dev.keel.wal.Wal;
+import dev.keel.wal.WalOptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Repair never deletes data silently, not even the second time: a log that is cut, appended to
+ * and cut again at the same place (a crash that tears the same slot twice), or that sets aside
+ * a segment of the same name twice, keeps every earlier quarantined file.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class RepeatedRepairTest {
+    @TempDir
+    static Path templates;
+    static TemplateLog template;
+
+    @TempDir
+    Path work;
+
+    @BeforeAll
+    static void writeTemplate() throws IOException {
+        template = TemplateLog.write(templates.resolve("log"), 64 << 10, 200, 1000, 3_000_000);
+    }
+
+    @Test
+    void aSecondCutAtTheSameOffsetKeepsTheFirstCutsBytes() throws IOException {
+        DamageLab lab = new DamageLab(template, work.resolve("log"));
+        WalOptions options = template.options(RecoveryMode.TOLERATE_CORRUPTED_TAIL);
+        Set<byte[]> cutBytes = new HashSet<>();
+        for (int round = 0; round < 2; round++) {
+            LogSurgery.Frame last = LogSurgery.records(lab.dir).get(199);
+            LogSurgery.zero(last.segment(), last.offsetBytes() + FrameDescriptor.HEADER_BYTES + 500, 500);
+            cutBytes.add(LogSurgery.readAt(last.segment(), last.offsetBytes(), last.frameBytes()));
+            try (Wal wal = Wal.open(lab.dir, options)) {
+                assertEquals(199, wal.lastLsn(), wal.recoveryReport().summary());
+                assertEquals(200, wal.append(SelfCheckingPayload.create(round, 1000)), "the torn slot is written again");
+            }
+            LogSurgery.makeCrashed(lab.dir);
+        }
+        assertEveryBytesKept(lab.dir, cutBytes);
+    }
+
+    @Test
+    void aSegmentSetAsideTwiceUnderOneNameKeepsBoth() throws Exception {
+        DamageLab lab = new DamageLab(template, work.resolve("log"));
+        WalOptions options = template.options(RecoveryMode.POINT_IN_TIME);
+        Set<byte[]> segmentTwos = new HashSet<>();
+        for (int round = 0; round < 2; round++) {
+            segmentTwos.add(Files.readAllBytes(lab.segment(2)));
+            LogSurgery.Frame f = LogSurgery.records(lab.dir).get(29);
+            LogSurgery.flip(f.segment(), f.offsetBytes() + FrameDescriptor.HEADER_BYTES + 3);
+            try (Wal wal = Wal.open(lab.dir, options)) {
+                RecoveryReport report = wal.recoveryReport();
+                assertEquals(29, wal.lastLsn(), report.summary());
+                for (long lsn = 30; lsn <= 200; lsn++) {
+                    wal.append(template.payload(lsn));
+                }
+            }
+            LogSurgery.makeCrashed(lab.dir);
+        }
+        assertEveryBytesKept(lab.dir, segmentTwos);
+    }
+
+    /** Each of {@code expected} is the content (or the start of the content) of some file in quarantine. */
+    private static void assertEveryBytesKept(Path dir, Set<byte[]> expected) throws IOException {
+        List<byte[]> kept = new ArrayList<>();
+        Path quarantine = dir.resolve(SegmentFiles.QUARANTINE_DIR);
+        try (Stream<Path> files = Files.list(quarantine)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                kept.add(Files.readAllBytes(p));
+            }
+        }
+        for (byte[] e : expected) {
+            boolean found = kept.stream().anyMatch(k -> k.length >= e.length && Arrays.equals(Arrays.copyOf(k, e.length), e)
+                || k.length < e.length && k.length > 0 && Arrays.equals(k, Arrays.copyOf(e, k.length)) && isZeroAfter(e, k.length));
+            assertTrue(found, "quarantine " + Map.of("files", kept.size()) + " keeps every set-aside byte");
+        }
+    }
+
+    private static boolean isZeroAfter(byte[] b, int from) {
+        for (int i = from; i < b.length; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -159,7 +159,8 @@ public final class LogRecovery {
                 }
             } else if (i == cut.segmentOrdinal && cut.offsetBytes >= SegmentHeaderDescriptor.HEADER_BYTES
                 && (s.header != null || headerlessFirst > 0)) {
-                long first = s.header != null ? s.header.firstLsn() : headerlessFirst;
+                // Never before where the live segments ahead of it end: ranges must not overlap.
+                long first = Math.max(nextLsn, s.header != null ? s.header.firstLsn() : headerlessFirst);
                 long last = Math.max(cut.blockedLsn - 1, first - 1);
                 live.add(new SegmentInfo(s.index, s.path, first, last, cut.offsetBytes));
                 nextLsn = last + 1;

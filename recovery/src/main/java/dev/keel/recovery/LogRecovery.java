@@ -89,8 +89,13 @@ public final class LogRecovery {
                 fatal.add(f.toDamage());
             } else if (action == DamageTable.Action.CUT) {
                 cut = f;
-            } else if (f.resumeLsn > f.blockedLsn) {
-                gaps.add(new LsnRange(f.blockedLsn, f.resumeLsn - 1));
+            } else if (f.blockedLsn > 0 && f.resumeLsn > f.blockedLsn) {
+                // Two findings can end at the same record (a bad header, then bad frames after it):
+                // one gap. A blocked LSN of 0 (the first segment's header unreadable) names no LSN.
+                long from = gaps.isEmpty() ? f.blockedLsn : Math.max(f.blockedLsn, gaps.get(gaps.size() - 1).lastLsn() + 1);
+                if (f.resumeLsn > from) {
+                    gaps.add(new LsnRange(from, f.resumeLsn - 1));
+                }
             }
         }
         if (!fatal.isEmpty()) {

@@ -101,8 +101,13 @@ public final class LogRecovery {
                 fatal.add(f.toDamage());
             } else if (action == DamageTable.Action.CUT) {
                 cut = f;
-            } else if (f.resumeLsn > f.blockedLsn) {
-                gaps.add(new LsnRange(f.blockedLsn, f.resumeLsn - 1));
+            } else if (f.blockedLsn > 0 && f.resumeLsn > f.blockedLsn) {
+                // Two findings can end at the same record (a bad header, then bad frames after it):
+                // one gap. A blocked LSN of 0 (the first segment's header unreadable) names no LSN.
+                long from = gaps.isEmpty() ? f.blockedLsn : Math.max(f.blockedLsn, gaps.get(gaps.size() - 1).lastLsn() + 1);
+                if (f.resumeLsn > from) {
+                    gaps.add(new LsnRange(from, f.resumeLsn - 1));
+                }
             }
         }
         if (!fatal.isEmpty()) {
@@ -119,13 +124,12 @@ public final class LogRecovery {
         List<SegmentInfo> live = new ArrayList<>();
         long nextLsn = 1;
         for (SegmentScan s : scanner.segments()) {
-            if (s.header == null) {
-                continue; // blank (a spare, below) or skipped as damaged: never appended into
+            SegmentInfo info = live(s, nextLsn);
+            if (info == null) {
+                continue; // blank (a spare, see spares) or unusable: never appended into
             }
-            long first = s.records > 0 ? s.firstLsn : Math.max(s.header.firstLsn(), nextLsn);
-            long last = s.records > 0 ? s.lastLsn : first - 1;
-            live.add(new SegmentInfo(s.index, s.path, first, last, s.endOffset));
-            nextLsn = last + 1;
+            live.add(info);
+            nextLsn = info.lastLsn() + 1;
         }
         List<Path> spare = spares(dir, scanner, live);
         return result(scanner, live, spare, nextLsn, 0, damage, gaps, List.of(), start);
@@ -157,6 +161,24 @@ public final class LogRecovery {
         return spare;
     }
 
+    /**
+     * The live segment a scanned one makes when the log continues at {@code nextLsn}, or null
+     * when it holds nothing usable. A segment whose header was skipped but whose frames are
+     * valid stays live: its records are kept (SKIP keeps every valid record), and, above all,
+     * its index is never taken again for a new segment, which would leave its old frames after
+     * the new ones, to come back on the next scan.
+     */
+    private static SegmentInfo live(SegmentScan s, long nextLsn) {
+        if (s.records > 0) {
+            return new SegmentInfo(s.index, s.path, s.firstLsn, s.lastLsn, s.endOffset);
+        }
+        if (s.header == null) {
+            return null;
+        }
+        long first = Math.max(s.header.firstLsn(), nextLsn);
+        return new SegmentInfo(s.index, s.path, first, first - 1, s.endOffset);
+    }
+
     private RecoveredLog cutAt(Path dir, LogScanner scanner, Finding cut, List<Damage> damage, List<LsnRange> gaps,
                                long start) throws IOException {
         List<SegmentInfo> live = new ArrayList<>();
@@ -166,15 +188,19 @@ public final class LogRecovery {
         List<SegmentScan> segs = scanner.segments();
         for (int i = 0; i < segs.size(); i++) {
             SegmentScan s = segs.get(i);
+            long headerlessFirst = s.records > 0 ? Math.min(s.firstLsn, cut.blockedLsn) : 0;
             if (i < cut.segmentOrdinal) {
-                if (s.header != null) {
-                    live.add(new SegmentInfo(s.index, s.path, s.firstLsn > 0 ? s.firstLsn : nextLsn, s.lastLsn > 0 ? s.lastLsn
-                        : nextLsn - 1, s.endOffset));
-                    nextLsn = (s.lastLsn > 0 ? s.lastLsn : nextLsn - 1) + 1;
+                SegmentInfo info = live(s, nextLsn);
+                if (info != null) {
+                    live.add(info);
+                    nextLsn = info.lastLsn() + 1;
                 }
-            } else if (i == cut.segmentOrdinal && s.header != null && cut.offsetBytes >= SegmentHeaderDescriptor.HEADER_BYTES) {
-                long last = Math.max(cut.blockedLsn - 1, s.header.firstLsn() - 1);
-                live.add(new SegmentInfo(s.index, s.path, s.header.firstLsn(), last, cut.offsetBytes));
+            } else if (i == cut.segmentOrdinal && cut.offsetBytes >= SegmentHeaderDescriptor.HEADER_BYTES
+                && (s.header != null || headerlessFirst > 0)) {
+                // Never before where the live segments ahead of it end: ranges must not overlap.
+                long first = Math.max(nextLsn, s.header != null ? s.header.firstLsn() : headerlessFirst);
+                long last = Math.max(cut.blockedLsn - 1, first - 1);
+                live.add(new SegmentInfo(s.index, s.path, first, last, cut.offsetBytes));
                 nextLsn = last + 1;
                 if (s.dirtyEnd > cut.offsetBytes) {
                     bytesCut += s.dirtyEnd - cut.offsetBytes;

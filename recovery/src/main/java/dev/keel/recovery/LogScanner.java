@@ -3,8 +3,11 @@ package dev.keel.recovery;
 import dev.keel.aio.AioContext;
 import dev.keel.aio.NativeFile;
 import dev.keel.aio.OpenFlag;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +25,7 @@ final class LogScanner {
     static final int CHUNK_BYTES = 1 << 20;
     static final int WINDOW_CHUNKS = 8;
 
+    private final AioContext ctx;
     private final WindowedReader reader;
     private FrameCodec codec;
     private final List<SegmentScan> segments = new ArrayList<>();
@@ -32,6 +36,7 @@ final class LogScanner {
     private long maxAcceptedLsn;
 
     LogScanner(AioContext ctx) {
+        this.ctx = ctx;
         this.reader = new WindowedReader(ctx, CHUNK_BYTES, WINDOW_CHUNKS);
     }
 
@@ -57,6 +62,7 @@ final class LogScanner {
 
     /** Scans the segment files, which must be sorted by index. */
     void scan(List<Path> files) throws IOException {
+        learnLogId(files);
         long previousIndex = -1;
         for (int ordinal = 0; ordinal < files.size(); ordinal++) {
             Path path = files.get(ordinal);
@@ -71,6 +77,27 @@ final class LogScanner {
             scanSegment(ordinal, s, ordinal == files.size() - 1);
         }
         reader.close();
+    }
+
+    /**
+     * Takes the log's id from the first segment header that checks, before any segment is
+     * walked: when the first segment's own header is damaged, its frames are still recognised
+     * as this log's (their salt carries the id) instead of being reported as another log's.
+     */
+    private void learnLogId(List<Path> files) throws IOException {
+        ByteBuffer block = BufferUtil.allocateDirectAligned(SegmentHeaderDescriptor.HEADER_BYTES, 4096);
+        UnsafeBuffer view = new UnsafeBuffer(block);
+        for (Path path : files) {
+            try (NativeFile f = NativeFile.open(path, OpenFlag.READ)) {
+                if (LogRecovery.readBlock(ctx, f, 0, block, SegmentHeaderDescriptor.HEADER_BYTES)
+                    == SegmentHeaderDescriptor.HEADER_BYTES && !SegmentHeaderDescriptor.isBlank(view, 0)
+                    && SegmentHeaderDescriptor.problem(view, 0) == null) {
+                    logId = SegmentHeaderDescriptor.decode(view, 0).logId();
+                    logIdKnown = true;
+                    return;
+                }
+            }
+        }
     }
 
     private void scanSegment(int ordinal, SegmentScan s, boolean last) throws IOException {

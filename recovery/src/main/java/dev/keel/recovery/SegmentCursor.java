@@ -76,9 +76,22 @@ public final class SegmentCursor implements AutoCloseable {
             if (!resync || (check == FrameCheck.ZEROS && allZerosAfter(position))) {
                 return false;
             }
-            position += FrameDescriptor.ALIGNMENT;
+            position += resyncStep(check);
         }
         return false;
+    }
+
+    /**
+     * How far to step over damage: over a whole frame whose length word is self-consistent (a
+     * checksum mismatch, another segment's frame), else 8 bytes. This is the step LogScanner
+     * takes, so that a reader skips exactly the bytes recovery skipped and never takes a frame
+     * inside a damaged one for a record recovery did not count.
+     */
+    private int resyncStep(FrameCheck check) {
+        if (check == FrameCheck.VALID || check == FrameCheck.BAD_CRC) {
+            return Math.max(FrameDescriptor.ALIGNMENT, codec.frameBytesAt((int) (position - bufferStart)));
+        }
+        return FrameDescriptor.ALIGNMENT;
     }
 
     /** Checks the frame at a file position; {@code reload} forces fresh bytes from the file. */

@@ -90,6 +90,12 @@ class DecisionTableTest {
             DecisionTableTest::deleteSegmentTwo),
         TRUNCATED_SEGMENT_HEADER_MID_LOG(      "M5", BAD_SEGMENT_HEADER,      THROWS,   THROWS,   CUTS,     SKIPS,
             (lab, foreign) -> truncateSegmentHeader(lab, 2)),
+        LSN_JUMP_MID_LOG(                      "M4", DamageKind.LSN_GAP,      THROWS,   THROWS,   CUTS,     SKIPS,
+            DecisionTableTest::laterRecordOfTheSegmentMid),
+        DAMAGED_HEADER_OF_THE_LAST_SEGMENT(    "M5", BAD_SEGMENT_HEADER,      THROWS,   THROWS,   CUTS,     SKIPS,
+            (lab, foreign) -> damageSegmentHeader(lab, lab.lastDataSegment())),
+        DAMAGED_HEADER_OF_THE_FIRST_SEGMENT(   "M5", BAD_SEGMENT_HEADER,      THROWS,   THROWS,   CUTS,     SKIPS,
+            (lab, foreign) -> damageSegmentHeader(lab, 1)),
         UNKNOWN_RECORD_TYPE_MID_LOG(           "M6", UNKNOWN_RECORD_TYPE,     THROWS,   THROWS,   CUTS,     SKIPS,
             DecisionTableTest::unknownTypeMid),
         UNKNOWN_FORMAT_VERSION(                "V",  DamageKind.UNKNOWN_FORMAT_VERSION,       THROWS,   THROWS,   THROWS,   THROWS,
@@ -225,6 +231,27 @@ class DecisionTableTest {
         LogSurgery.truncate(lab.segment(index), 100);
         return new Expect(lab.firstLsnIn(index), index == lab.lastDataSegment() ? lab.lastLsn() : lab.lastLsnIn(index),
             index, 0);
+    }
+
+    /**
+     * A flipped magic byte: the header fails, the frames after it are intact. SKIP keeps them
+     * all (and must keep the segment live, or a later roll would take its index and write over
+     * it); a cut ends the log before the segment.
+     */
+    private static Expect damageSegmentHeader(DamageLab lab, long index) throws IOException {
+        LogSurgery.flip(lab.segment(index), SegmentHeaderDescriptor.MAGIC_OFFSET);
+        return new Expect(lab.firstLsnIn(index), lab.lastLsn(), index, 0, true, 1);
+    }
+
+    /**
+     * Record 50 of the same segment where record 30 should be: a valid frame whose LSN jumps
+     * ahead (records 30 to 49 are lost), then records 31 to 50 in their slots are stale: two
+     * damaged ranges.
+     */
+    private static Expect laterRecordOfTheSegmentMid(DamageLab lab, TemplateLog foreign) throws IOException {
+        LogSurgery.Frame f = lab.record(MID);
+        LogSurgery.transplant(lab.record(MID + 20), f.segment(), f.offsetBytes());
+        return new Expect(MID, MID + 19, 1, f.offsetBytes(), false, 2);
     }
 
     private static Expect flipMidPayload(DamageLab lab, TemplateLog foreign) throws IOException {

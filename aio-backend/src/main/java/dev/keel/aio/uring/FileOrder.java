@@ -6,7 +6,8 @@ package dev.keel.aio.uring;
  *
  * <pre>
  *   accepted on fd ──► callMembers (this submit call only) ─┬─ a sync whose earlier incomplete writes
- *                                                           │  are all in this call: the call's writes,
+ *                                                           │  are all in this call (on a DIRECT file: at
+ *                                                           │  most one positioned write): the call's writes,
  *                                                           │  appends and syncs ─► heldChain ─► one IO_LINK
  *                                                           │  chain, write ─► ... ─► FSYNC (linkedSyncs)
  *                                                           └─ otherwise:
@@ -61,6 +62,8 @@ final class FileOrder {
     final SlotQueue callMembers = new SlotQueue(16);
     /** WRITEs and APPENDs among {@link #callMembers}. */
     int callWrites;
+    /** WRITEs (positioned) among {@link #callMembers}: on a DIRECT file a chain takes at most one. */
+    int callPositionedWrites;
     /** Index in {@link #callMembers} of the last sync to link behind the call's writes, or -1. */
     int lastLinkedSync = -1;
     /** Set while the fd is on the submit call's list of files with new members. */
@@ -77,6 +80,7 @@ final class FileOrder {
         incompleteWrites = 0;
         syncsAccepted = 0;
         callWrites = 0;
+        callPositionedWrites = 0;
         lastLinkedSync = -1;
         touched = false;
         return this;

@@ -382,50 +382,110 @@ class IoUringBackendTest {
         assertEquals(PAGE, stuck.result());
     }
 
+    /**
+     * A write that fails in the chain makes the kernel cancel the rest of it. The sync behind it
+     * must not be reported canceled (it was accepted, and nobody asked), nor succeed before the
+     * writes the kernel canceled have run again: it is issued again, alone, once every earlier
+     * write has its final result, and completes with a real fdatasync's result.
+     */
     @Test
     void aFailedWriteInTheChainFailsAloneAndTheSyncRunsAgainAfterTheWritesTheKernelCanceled() throws Exception {
         IoUringContext c = context(AioOptions.defaults());
-        for (boolean append : new boolean[] {false, true}) {
-            NativeFile f = append
-                ? file("direct-append.log", OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.APPEND, OpenFlag.DIRECT)
-                : file("direct.dat", OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.DIRECT);
-            ByteBuffer first = filled(PAGE, 0x01);
-            ByteBuffer bad = filled(2 * PAGE, 0x02);
-            ByteBuffer third = filled(PAGE, 0x03);
-            AioRequest[] batch = append
-                ? new AioRequest[] {
-                    new AioRequest().prepareAppend(f, AddressOf.buffer(first), PAGE).tag(0),
-                    new AioRequest().prepareAppend(f, AddressOf.buffer(bad) + 1, PAGE).tag(1),
-                    new AioRequest().prepareAppend(f, AddressOf.buffer(third), PAGE).tag(2),
-                    new AioRequest().prepareSync(f, SyncMode.DATA).tag(3)}
-                : new AioRequest[] {
-                    new AioRequest().prepareWrite(f, 0, AddressOf.buffer(first), PAGE).tag(0),
-                    new AioRequest().prepareWrite(f, PAGE, AddressOf.buffer(bad) + 1, PAGE).tag(1),
-                    new AioRequest().prepareWrite(f, PAGE, AddressOf.buffer(third), PAGE).tag(2),
-                    new AioRequest().prepareSync(f, SyncMode.DATA).tag(3)};
-            long linked = c.linkedSyncsIssued();
-            long held = c.heldSyncsIssued();
-            long syncs = c.count(AioCounter.DATA_SYNCS);
-            long reissues = c.reissues();
-            submit(c, batch);
-            assertEquals(1, c.linkedSyncsIssued() - linked, "append=" + append + ": linked behind the writes");
-            List<Long> order = awaitCompletions(c, 4).stream().map(AioRequest::tag).toList();
-            String what = "append=" + append + ", delivered " + order;
-            assertEquals(PAGE, batch[0].result(), what);
-            assertEquals(Errno.EINVAL, batch[1].errno(), what + ": the misaligned DIRECT write fails");
-            assertEquals(RequestState.COMPLETED, batch[2].state(), what);
-            assertEquals(PAGE, batch[2].result(), what + ": canceled with the chain, it ran again");
-            assertEquals(RequestState.COMPLETED, batch[3].state(), what + ": the sync is never canceled for another's failure");
-            assertEquals(0, batch[3].result(), what + ": a real fdatasync, run again");
-            assertEquals(3L, order.get(3), what + ": the sync is delivered after every earlier write");
-            assertEquals(1, c.heldSyncsIssued() - held, what + ": re-issued alone once the writes were final");
-            assertEquals(2, c.count(AioCounter.DATA_SYNCS) - syncs, what + ": once in the chain, once again");
-            assertTrue(c.reissues() - reissues >= 2, what);
-            byte[] content = Files.readAllBytes(f.path());
-            assertEquals(2 * PAGE, content.length, what);
-            assertAllBytes(content, 0, PAGE, 0x01, what + ": first write");
-            assertAllBytes(content, PAGE, PAGE, 0x03, what + ": third write");
+        ByteBuffer good = filled(PAGE, 0x01);
+        ByteBuffer bad = filled(2 * PAGE, 0x02);
+        ByteBuffer third = filled(PAGE, 0x03);
+
+        // DIRECT, positioned: a misaligned write, then the sync, on the same descriptor.
+        NativeFile direct = file("direct.dat", OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.DIRECT);
+        AioRequest[] one = {
+            new AioRequest().prepareWrite(direct, 0, AddressOf.buffer(bad) + 1, PAGE).tag(0),
+            new AioRequest().prepareSync(direct, SyncMode.DATA).tag(1)};
+        List<Long> order = runChain(c, one);
+        assertEquals(Errno.EINVAL, one[0].errno(), "the misaligned DIRECT write fails");
+        assertEquals(List.of(0L, 1L), order);
+        assertEquals(0, Files.size(direct.path()));
+
+        // DIRECT appends: the one after the failed one was canceled with the chain, ran again,
+        // and the sync waited for it as a held sync.
+        NativeFile log = file("direct.log", OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.APPEND, OpenFlag.DIRECT);
+        AioRequest[] appends = {
+            new AioRequest().prepareAppend(log, AddressOf.buffer(good), PAGE).tag(0),
+            new AioRequest().prepareAppend(log, AddressOf.buffer(bad) + 1, PAGE).tag(1),
+            new AioRequest().prepareAppend(log, AddressOf.buffer(third), PAGE).tag(2),
+            new AioRequest().prepareSync(log, SyncMode.DATA).tag(3)};
+        long held = c.heldSyncsIssued();
+        order = runChain(c, appends);
+        assertEquals(PAGE, appends[0].result());
+        assertEquals(Errno.EINVAL, appends[1].errno());
+        assertEquals(PAGE, appends[2].result(), "canceled with the chain, it ran again");
+        assertEquals(3L, order.get(3), "the sync is delivered after every earlier write: " + order);
+        assertEquals(1, c.heldSyncsIssued() - held, "the sync went again from the reap path, after the re-run append");
+        byte[] content = Files.readAllBytes(log.path());
+        assertEquals(2 * PAGE, content.length);
+        assertAllBytes(content, 0, PAGE, 0x01, "first append");
+        assertAllBytes(content, PAGE, PAGE, 0x03, "third append");
+
+        // Buffered, positioned, on a descriptor open for reading only: both writes fail with
+        // EBADF (the second after running again), and fsync, which needs no write access, succeeds.
+        Path readOnly = dir.resolve("read-only.dat");
+        Files.write(readOnly, new byte[2 * PAGE]);
+        NativeFile ro = NativeFile.open(readOnly, OpenFlag.READ);
+        closeables.add(ro);
+        AioRequest[] refused = {
+            new AioRequest().prepareWrite(ro, 0, good, PAGE).tag(0),
+            new AioRequest().prepareWrite(ro, PAGE, third, PAGE).tag(1),
+            new AioRequest().prepareSync(ro, SyncMode.DATA).tag(2)};
+        held = c.heldSyncsIssued();
+        order = runChain(c, refused);
+        assertEquals(Errno.EBADF, refused[0].errno());
+        assertEquals(Errno.EBADF, refused[1].errno(), "its own result, not the chain's ECANCELED");
+        assertEquals(2L, order.get(2), "the sync is delivered after every earlier write: " + order);
+        assertEquals(1, c.heldSyncsIssued() - held);
+        assertEquals(0, c.parkedSyncs());
+    }
+
+    /** Submits writes ending in a sync, checks that the sync was linked and ran twice, succeeding; returns the delivery order. */
+    private List<Long> runChain(IoUringContext c, AioRequest[] batch) throws AioException {
+        long linked = c.linkedSyncsIssued();
+        long syncs = c.count(AioCounter.DATA_SYNCS);
+        long reissues = c.reissues();
+        submit(c, batch);
+        assertEquals(1, c.linkedSyncsIssued() - linked, "linked behind the writes");
+        List<Long> order = awaitCompletions(c, batch.length).stream().map(AioRequest::tag).toList();
+        AioRequest sync = batch[batch.length - 1];
+        assertEquals(RequestState.COMPLETED, sync.state(), "never canceled for another's failure: " + sync);
+        assertEquals(0, sync.result(), "a real fdatasync, run again: " + sync);
+        assertEquals(2, c.count(AioCounter.DATA_SYNCS) - syncs, "once in the chain, once again");
+        assertTrue(c.reissues() - reissues >= 1);
+        return order;
+    }
+
+    @Test
+    void onADirectFileASyncIsNotLinkedBehindSeveralPositionedWritesWhichRunSideBySide() throws Exception {
+        IoUringContext c = context(AioOptions.defaults());
+        NativeFile f = file("depth.dat", OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.DIRECT);
+        ByteBuffer buf = filled(4 * PAGE, 0x4E);
+        AioRequest[] batch = new AioRequest[5];
+        for (int i = 0; i < 4; i++) {
+            batch[i] = new AioRequest().prepareWrite(f, (long) i * PAGE, AddressOf.buffer(buf) + (long) i * PAGE, PAGE).tag(i);
         }
+        batch[4] = new AioRequest().prepareSync(f, SyncMode.DATA).tag(4);
+        submit(c, batch);
+        assertEquals(0, c.linkedSyncsIssued(), "a chain would run the four writes one after another");
+        assertEquals(1, c.heldRequests(), "the sync is held until they complete");
+        assertEquals(0, c.count(AioCounter.DATA_SYNCS));
+        List<Long> order = awaitCompletions(c, 5).stream().map(AioRequest::tag).toList();
+        assertEquals(4L, order.get(4), "sync last: " + order);
+        assertEquals(0, batch[4].result());
+        assertEquals(1, c.heldSyncsIssued());
+
+        AioRequest[] single = {
+            new AioRequest().prepareWrite(f, 0, buf, PAGE).tag(0),
+            new AioRequest().prepareSync(f, SyncMode.DATA).tag(1)};
+        submit(c, single);
+        assertEquals(1, c.linkedSyncsIssued(), "behind one DIRECT write it is linked");
+        awaitCompletions(c, 2);
+        assertEquals(0, single[1].result());
     }
 
     @Test

@@ -29,6 +29,13 @@ final class ReportPrinter {
         this.dir = dir;
     }
 
+    /** The lines every command about a log directory starts with: the log, its lock, its last close. */
+    void preamble() throws IOException {
+        log();
+        lock();
+        lastClose();
+    }
+
     void log() {
         out.println("log: " + dir.toAbsolutePath());
     }

@@ -53,9 +53,7 @@ final class StatCommand implements Callable<Integer> {
         Path logDir = dir.require();
         PrintWriter out = spec.commandLine().getOut();
         ReportPrinter print = new ReportPrinter(out, logDir);
-        print.log();
-        print.lock();
-        print.lastClose();
+        print.preamble();
         List<HeaderProbe> probes = HeaderProbe.readAll(logDir);
         RecoveredLog log;
         try (AioContext ctx = backend.openReadContext()) {

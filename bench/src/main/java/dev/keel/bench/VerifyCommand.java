@@ -59,9 +59,7 @@ final class VerifyCommand implements Callable<Integer> {
         Path logDir = dir.require();
         PrintWriter out = spec.commandLine().getOut();
         ReportPrinter print = new ReportPrinter(out, logDir);
-        print.log();
-        print.lock();
-        print.lastClose();
+        print.preamble();
         out.println("mode: " + mode);
         try (AioContext ctx = backend.openReadContext()) {
             RecoveryReport found;

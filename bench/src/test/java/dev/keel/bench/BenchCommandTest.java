@@ -28,19 +28,9 @@ class BenchCommandTest {
     Path dir;
 
     private String run(int expectedExit, String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PrintStream capture = new PrintStream(buf, true);
-        System.setOut(capture);
-        System.setErr(capture);
-        try {
-            assertEquals(expectedExit, KeelMain.run(args), () -> "exit code of keel " + String.join(" ", args) + ": " + buf);
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-        return buf.toString();
+        Cli.Result r = Cli.run(args);
+        assertEquals(expectedExit, r.exit(), () -> "exit code of keel " + String.join(" ", args) + ": " + r);
+        return r.out() + r.err();
     }
 
     @ParameterizedTest

@@ -77,11 +77,11 @@ import static dev.keel.aio.uring.SqeDescriptor.IOSQE_IO_LINK;
  * space until every write accepted before it on the fd has completed, and is then issued from
  * the reap path. The price of a chain is that its writes run one after another, not side by
  * side. Buffered writes to one file serialize in the file system anyway (ext4 takes the inode
- * lock; io_uring hands them to kernel workers), so linking them costs nothing: measured here,
- * 16 buffered writes plus a sync per call went faster linked. DIRECT writes run side by side
- * and queue depth pays on these disks (16 DIRECT writes plus a sync: about 3,000 calls/s held,
- * 900 linked; two: 3,300 against 2,400), so on a DIRECT file a sync is linked behind at most
- * one positioned write; appends are chained anyway and always take the sync along.
+ * lock; io_uring hands them to kernel workers), so linking them costs little: measured here,
+ * 16 buffered writes plus a sync per call ran about as fast linked as held. DIRECT writes run
+ * side by side and queue depth pays on these disks (16 DIRECT writes plus a sync: about 3,000
+ * calls/s held, 900 linked; two: 3,300 against 2,400), so on a DIRECT file a sync is linked
+ * behind at most one positioned write; appends are chained anyway and always take the sync along.
  *
  * <p>Chains without collateral damage: the kernel cancels the rest of a chain with ECANCELED when
  * a member fails, is short, or is canceled by the user. Those members never ran, so this context

@@ -98,7 +98,8 @@ public final class WalOptions {
 
     /**
      * The off-heap buffer appenders copy into (a multiple of 4096; 0 for the default: two of the
-     * largest frames, at least 4 MiB). When it is full, appenders wait: back-pressure, never growth.
+     * largest frames, at least 4 MiB; never less than two of the largest frames, checked at open).
+     * When it is full, appenders wait: back-pressure, never growth.
      */
     public WalOptions logBufferBytes(int bytes) {
         if (bytes != 0 && (bytes % 4096 != 0 || bytes < 64 << 10)) {
@@ -175,9 +176,13 @@ public final class WalOptions {
             throw new IllegalArgumentException("maxRecordBytes=" + maxRecordBytes + " exceeds what one segment of segmentBytes="
                 + segmentBytes + " can hold (" + segmentPayloadLimit() + ")");
         }
-        if (FrameDescriptor.frameBytes(maxRecordBytes) + 8L > effectiveLogBufferBytes()) {
+        // A frame never wraps: at a tail index near the end of the ring it needs up to frameBytes - 8
+        // bytes of padding first, and the ring keeps one word free, so only twice the largest frame
+        // lets it in wherever the tail is. With less, such a record waits forever in an empty ring.
+        long neededBytes = 2L * FrameDescriptor.frameBytes(maxRecordBytes);
+        if (neededBytes > effectiveLogBufferBytes()) {
             throw new IllegalArgumentException("logBufferBytes=" + effectiveLogBufferBytes() + " cannot hold a record of maxRecordBytes="
-                + maxRecordBytes);
+                + maxRecordBytes + " at every ring position: it must be at least " + neededBytes + " (two such frames)");
         }
     }
 

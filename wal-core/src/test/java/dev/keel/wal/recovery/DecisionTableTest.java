@@ -23,10 +23,12 @@ import java.util.stream.Stream;
 import static dev.keel.recovery.DamageKind.BAD_CRC;
 import static dev.keel.recovery.DamageKind.BAD_SEGMENT_HEADER;
 import static dev.keel.recovery.DamageKind.FOREIGN_FRAME;
+import static dev.keel.recovery.DamageKind.LSN_GAP;
 import static dev.keel.recovery.DamageKind.MISSING_SEGMENT;
 import static dev.keel.recovery.DamageKind.STALE_FRAME;
 import static dev.keel.recovery.DamageKind.TORN_HEADER;
 import static dev.keel.recovery.DamageKind.TORN_PAYLOAD;
+import static dev.keel.recovery.DamageKind.UNKNOWN_FORMAT_VERSION;
 import static dev.keel.recovery.DamageKind.UNKNOWN_RECORD_TYPE;
 import static dev.keel.recovery.DamageKind.ZEROED_RANGE;
 import static dev.keel.wal.recovery.Outcome.CUTS;
@@ -58,49 +60,50 @@ class DecisionTableTest {
     }
 
     enum Case {
-        //                                     row   first kind reported      TOLERATE  ABSOLUTE  POINT_IN_ SKIP_ANY
-        //                                                                    _TAIL     _CONSIST. TIME      _CORRUPTED
-        NO_DAMAGE(                             "T1", null,                    OPENS,    OPENS,    OPENS,    OPENS,
+        //  case                              row   kind reported first   TOLERATE_ ABSOLUTE_ POINT_IN_ SKIP_ANY_
+        //                                                                CORRUPTED CONSIST-  TIME      CORRUPTED
+        //                                                                _TAIL     ENCY                _RECORDS
+        NO_DAMAGE(                            "T1", null,                 OPENS,    OPENS,    OPENS,    OPENS,
             (lab, foreign) -> Expect.nothingLost(lab.lastLsn())),
-        LAST_RECORD_ZEROED(                    "T1", null,                    OPENS,    OPENS,    OPENS,    OPENS,
+        LAST_RECORD_ZEROED(                   "T1", null,                 OPENS,    OPENS,    OPENS,    OPENS,
             DecisionTableTest::zeroLastRecord),
-        TORN_HEADER_AT_TAIL(                   "T2", TORN_HEADER,             CUTS,     THROWS,   CUTS,     CUTS,
+        TORN_HEADER_AT_TAIL(                  "T2", TORN_HEADER,          CUTS,     THROWS,   CUTS,     CUTS,
             DecisionTableTest::tearLastHeader),
-        TORN_PAYLOAD_AT_TAIL(                  "T2", TORN_PAYLOAD,            CUTS,     THROWS,   CUTS,     CUTS,
+        TORN_PAYLOAD_AT_TAIL(                 "T2", TORN_PAYLOAD,         CUTS,     THROWS,   CUTS,     CUTS,
             DecisionTableTest::tearLastPayload),
-        TORN_BATCH_AT_TAIL(                    "T2", TORN_PAYLOAD,            CUTS,     THROWS,   CUTS,     CUTS,
+        TORN_BATCH_AT_TAIL(                   "T2", TORN_PAYLOAD,         CUTS,     THROWS,   CUTS,     CUTS,
             DecisionTableTest::tearUnsyncedBatch),
-        STALE_FRAME_AT_TAIL(                   "T3", STALE_FRAME,             CUTS,     THROWS,   CUTS,     CUTS,
+        STALE_FRAME_AT_TAIL(                  "T3", STALE_FRAME,          CUTS,     THROWS,   CUTS,     CUTS,
             DecisionTableTest::staleFrameAfterTheEnd),
-        FOREIGN_FRAME_AT_TAIL(                 "T3", FOREIGN_FRAME,           CUTS,     THROWS,   CUTS,     CUTS,
+        FOREIGN_FRAME_AT_TAIL(                "T3", FOREIGN_FRAME,        CUTS,     THROWS,   CUTS,     CUTS,
             (lab, foreign) -> foreignFrameAt(lab, foreign, lab.lastLsn())),
-        TRUNCATED_SEGMENT_HEADER_AT_TAIL(      "T3", BAD_SEGMENT_HEADER,      CUTS,     THROWS,   CUTS,     CUTS,
+        TRUNCATED_SEGMENT_HEADER_AT_TAIL(     "T3", BAD_SEGMENT_HEADER,   CUTS,     THROWS,   CUTS,     CUTS,
             (lab, foreign) -> truncateSegmentHeader(lab, lab.lastDataSegment())),
-        BAD_CRC_MID_LOG(                       "M1", BAD_CRC,                 THROWS,   THROWS,   CUTS,     SKIPS,
+        BAD_CRC_MID_LOG(                      "M1", BAD_CRC,              THROWS,   THROWS,   CUTS,     SKIPS,
             DecisionTableTest::flipMidPayload),
-        ZEROED_RANGE_MID_LOG(                  "M2", ZEROED_RANGE,            THROWS,   THROWS,   CUTS,     SKIPS,
+        ZEROED_RANGE_MID_LOG(                 "M2", ZEROED_RANGE,         THROWS,   THROWS,   CUTS,     SKIPS,
             DecisionTableTest::zeroThreeMidRecords),
-        STALE_LSN_MID_LOG(                     "M3", STALE_FRAME,             THROWS,   THROWS,   CUTS,     SKIPS,
+        STALE_LSN_MID_LOG(                    "M3", STALE_FRAME,          THROWS,   THROWS,   CUTS,     SKIPS,
             DecisionTableTest::staleLsnMid),
-        STALE_SEGMENT_MID_LOG(                 "M3", STALE_FRAME,             THROWS,   THROWS,   CUTS,     SKIPS,
+        STALE_SEGMENT_MID_LOG(                "M3", STALE_FRAME,          THROWS,   THROWS,   CUTS,     SKIPS,
             DecisionTableTest::frameOfAnotherSegmentMid),
-        FOREIGN_FRAME_MID_LOG(                 "M3", FOREIGN_FRAME,           THROWS,   THROWS,   CUTS,     SKIPS,
+        FOREIGN_FRAME_MID_LOG(                "M3", FOREIGN_FRAME,        THROWS,   THROWS,   CUTS,     SKIPS,
             (lab, foreign) -> foreignFrameAt(lab, foreign, MID)),
-        MISSING_MIDDLE_SEGMENT(                "M4", MISSING_SEGMENT,         THROWS,   THROWS,   CUTS,     SKIPS,
+        MISSING_MIDDLE_SEGMENT(               "M4", MISSING_SEGMENT,      THROWS,   THROWS,   CUTS,     SKIPS,
             DecisionTableTest::deleteSegmentTwo),
-        TRUNCATED_SEGMENT_HEADER_MID_LOG(      "M5", BAD_SEGMENT_HEADER,      THROWS,   THROWS,   CUTS,     SKIPS,
-            (lab, foreign) -> truncateSegmentHeader(lab, 2)),
-        LSN_JUMP_MID_LOG(                      "M4", DamageKind.LSN_GAP,      THROWS,   THROWS,   CUTS,     SKIPS,
+        LSN_JUMP_MID_LOG(                     "M4", LSN_GAP,              THROWS,   THROWS,   CUTS,     SKIPS,
             DecisionTableTest::laterRecordOfTheSegmentMid),
-        DAMAGED_HEADER_OF_THE_LAST_SEGMENT(    "M5", BAD_SEGMENT_HEADER,      THROWS,   THROWS,   CUTS,     SKIPS,
+        TRUNCATED_SEGMENT_HEADER_MID_LOG(     "M5", BAD_SEGMENT_HEADER,   THROWS,   THROWS,   CUTS,     SKIPS,
+            (lab, foreign) -> truncateSegmentHeader(lab, 2)),
+        DAMAGED_HEADER_OF_THE_LAST_SEGMENT(   "M5", BAD_SEGMENT_HEADER,   THROWS,   THROWS,   CUTS,     SKIPS,
             (lab, foreign) -> damageSegmentHeader(lab, lab.lastDataSegment())),
-        DAMAGED_HEADER_OF_THE_FIRST_SEGMENT(   "M5", BAD_SEGMENT_HEADER,      THROWS,   THROWS,   CUTS,     SKIPS,
+        DAMAGED_HEADER_OF_THE_FIRST_SEGMENT(  "M5", BAD_SEGMENT_HEADER,   THROWS,   THROWS,   CUTS,     SKIPS,
             (lab, foreign) -> damageSegmentHeader(lab, 1)),
-        UNKNOWN_RECORD_TYPE_MID_LOG(           "M6", UNKNOWN_RECORD_TYPE,     THROWS,   THROWS,   CUTS,     SKIPS,
+        UNKNOWN_RECORD_TYPE_MID_LOG(          "M6", UNKNOWN_RECORD_TYPE,  THROWS,   THROWS,   CUTS,     SKIPS,
             DecisionTableTest::unknownTypeMid),
-        UNKNOWN_FORMAT_VERSION(                "V",  DamageKind.UNKNOWN_FORMAT_VERSION,       THROWS,   THROWS,   THROWS,   THROWS,
+        NEWER_FORMAT_VERSION(                 "V",  UNKNOWN_FORMAT_VERSION, THROWS,   THROWS,   THROWS,   THROWS,
             DecisionTableTest::newerFormatInSegmentThree),
-        UNKNOWN_FORMAT_VERSION_AFTER_DAMAGE(   "V",  DamageKind.UNKNOWN_FORMAT_VERSION,       THROWS,   THROWS,   THROWS,   THROWS,
+        NEWER_FORMAT_VERSION_AFTER_DAMAGE(    "V",  UNKNOWN_FORMAT_VERSION, THROWS,   THROWS,   THROWS,   THROWS,
             (lab, foreign) -> {
                 flipMidPayload(lab, foreign);
                 return newerFormatInSegmentThree(lab, foreign);
@@ -117,6 +120,11 @@ class DecisionTableTest {
             this.kind = kind;
             this.byMode = new Outcome[] {tolerate, absolute, pointInTime, skip};
             this.damager = damager;
+        }
+
+        @Override
+        public String toString() {
+            return row + " " + name();
         }
 
         Outcome outcome(RecoveryMode mode) {
@@ -166,7 +174,7 @@ class DecisionTableTest {
         Outcome outcome = c.outcome(mode);
         if (outcome == THROWS) {
             CorruptLogException e = RecoveryAssertions.assertRefusedUnchanged(lab.dir, options, c.kind);
-            if (c.kind == DamageKind.UNKNOWN_FORMAT_VERSION) {
+            if (c.kind == UNKNOWN_FORMAT_VERSION) {
                 assertTrue(e.damage().stream().anyMatch(d -> d.detail().contains("format version 9")), e.damage().toString());
             }
             return;

@@ -16,10 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -49,7 +46,7 @@ class RepeatedRepairTest {
     void aSecondCutAtTheSameOffsetKeepsTheFirstCutsBytes() throws IOException {
         DamageLab lab = new DamageLab(template, work.resolve("log"));
         WalOptions options = template.options(RecoveryMode.TOLERATE_CORRUPTED_TAIL);
-        Set<byte[]> cutBytes = new HashSet<>();
+        List<byte[]> cutBytes = new ArrayList<>();
         for (int round = 0; round < 2; round++) {
             LogSurgery.Frame last = LogSurgery.records(lab.dir).get(199);
             LogSurgery.zero(last.segment(), last.offsetBytes() + FrameDescriptor.HEADER_BYTES + 500, 500);
@@ -67,7 +64,7 @@ class RepeatedRepairTest {
     void aSegmentSetAsideTwiceUnderOneNameKeepsBoth() throws Exception {
         DamageLab lab = new DamageLab(template, work.resolve("log"));
         WalOptions options = template.options(RecoveryMode.POINT_IN_TIME);
-        Set<byte[]> segmentTwos = new HashSet<>();
+        List<byte[]> segmentTwos = new ArrayList<>();
         for (int round = 0; round < 2; round++) {
             segmentTwos.add(Files.readAllBytes(lab.segment(2)));
             LogSurgery.Frame f = LogSurgery.records(lab.dir).get(29);
@@ -84,28 +81,18 @@ class RepeatedRepairTest {
         assertEveryBytesKept(lab.dir, segmentTwos);
     }
 
-    /** Each of {@code expected} is the content (or the start of the content) of some file in quarantine. */
-    private static void assertEveryBytesKept(Path dir, Set<byte[]> expected) throws IOException {
+    /** Each of {@code expected} is, byte for byte, a file in quarantine. */
+    private static void assertEveryBytesKept(Path dir, List<byte[]> expected) throws IOException {
         List<byte[]> kept = new ArrayList<>();
-        Path quarantine = dir.resolve(SegmentFiles.QUARANTINE_DIR);
-        try (Stream<Path> files = Files.list(quarantine)) {
+        try (Stream<Path> files = Files.list(dir.resolve(SegmentFiles.QUARANTINE_DIR))) {
             for (Path p : (Iterable<Path>) files::iterator) {
                 kept.add(Files.readAllBytes(p));
             }
         }
-        for (byte[] e : expected) {
-            boolean found = kept.stream().anyMatch(k -> k.length >= e.length && Arrays.equals(Arrays.copyOf(k, e.length), e)
-                || k.length < e.length && k.length > 0 && Arrays.equals(k, Arrays.copyOf(e, k.length)) && isZeroAfter(e, k.length));
-            assertTrue(found, "quarantine " + Map.of("files", kept.size()) + " keeps every set-aside byte");
+        for (int i = 0; i < expected.size(); i++) {
+            byte[] e = expected.get(i);
+            assertTrue(kept.stream().anyMatch(k -> Arrays.equals(k, e)), "set-aside copy " + (i + 1) + " of "
+                + expected.size() + " is still in quarantine (" + kept.size() + " files there)");
         }
-    }
-
-    private static boolean isZeroAfter(byte[] b, int from) {
-        for (int i = from; i < b.length; i++) {
-            if (b[i] != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 }

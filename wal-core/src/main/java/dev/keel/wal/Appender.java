@@ -193,18 +193,30 @@ final class Appender {
         }
     }
 
-    /** Blocks until {@code lsn} is durable, or throws the log's failure. */
+    /**
+     * Blocks until {@code lsn} is durable, or throws the log's failure. An interrupt cannot undo
+     * an append (the record is in the log and will be made durable), so it is remembered, not
+     * acted on: the wait goes on without spinning, and the flag is set again before returning.
+     */
     void awaitDurable(long lsn) throws WalFailedException {
         long spinUntil = spinNs == 0 ? 0 : System.nanoTime() + spinNs;
-        while (state.durableLsn < lsn) {
-            WalFailedException f = state.failure;
-            if (f != null) {
-                throw f;
+        boolean interrupted = false;
+        try {
+            while (state.durableLsn < lsn) {
+                WalFailedException f = state.failure;
+                if (f != null) {
+                    throw f;
+                }
+                if (spinUntil != 0 && System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(this, PARK_NS);
+                    interrupted |= Thread.interrupted();
+                }
             }
-            if (spinUntil != 0 && System.nanoTime() < spinUntil) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.parkNanos(this, PARK_NS);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -96,7 +96,13 @@ public final class Wal implements AutoCloseable {
         state.durableLsn = lastLsn;
         this.appender = new Appender(state, segments, ctx, metrics, options.segmentBytes(), recovered.nextLsn(), tailIndex,
             tailOffset, options.durability());
-        NativeFile tailFile = tailIndex == 0 ? null : segments.openTail(tailIndex);
+        NativeFile tailFile;
+        try {
+            tailFile = tailIndex == 0 ? null : segments.openTail(tailIndex);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(preparer); // its thread and context would outlive a log that never opened
+            throw e;
+        }
         if (tailIndex == 0) {
             segments.prepareAhead(1); // a new log: its first segment is needed at once
         }

@@ -180,6 +180,20 @@ class WalBasicsTest {
     }
 
     @Test
+    void anInterruptedAppenderStillGetsItsLsnAndKeepsTheInterrupt() throws IOException {
+        try (Wal wal = Wal.open(dir, small())) {
+            Thread.currentThread().interrupt();
+            try {
+                assertEquals(1, wal.append(payload(1, 10)));
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept for the caller");
+            } finally {
+                Thread.interrupted();
+            }
+            assertEquals(1, wal.durableLsn());
+        }
+    }
+
+    @Test
     void truncateBeforeDeletesWholeOldSegments() throws IOException {
         try (Wal wal = Wal.open(dir, small())) {
             for (long i = 1; i <= 1000; i++) {

@@ -9,6 +9,7 @@ import dev.keel.bench.durability.Charts;
 import dev.keel.bench.durability.DurabilityBench;
 import dev.keel.bench.durability.JsonReport;
 import dev.keel.bench.durability.Progress;
+import dev.keel.tools.KeelMain;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -30,7 +31,13 @@ import java.util.logging.Logger;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "The durability benchmark: sync methods per Durability mode and AIO backend beside the raw "
         + "pwrite+fdatasync limit, group commit scaling beside RocksDB, Chronicle Queue and a FileChannel, "
-        + "pipelined appends, and recovery beside the disk's read rate. Every figure is measured in the run.")
+        + "pipelined appends, and recovery beside the disk's read rate. Every figure is measured in the run.",
+    footer = {"", "Exit codes: 0 done; 1 a case failed (the error names the system); 2 usage error (a bad option: the "
+        + "message names the value and its limits).",
+        "", "Examples:",
+        "  keel bench --quick",
+        "  keel bench --dir /mnt/fast --seconds 5 --json results.json --plots plots/",
+        "  keel bench --section scaling,recovery --recovery-mib 256"})
 final class BenchCommand implements Callable<Integer> {
     static final double MIN_SECONDS = 0.05;
     static final double MAX_SECONDS = 600;

@@ -51,6 +51,12 @@ class BenchCommandTest {
     }
 
     @Test
+    void helpListsExitCodesAndExamples() {
+        String out = run(0, "bench", "--help");
+        assertTrue(out.contains("Exit codes: 0 done") && out.contains("Examples:") && out.contains("keel bench --quick"), out);
+    }
+
+    @Test
     void aValueOfTheWrongTypeIsAUsageError() {
         String out = run(2, "bench", "--dir", dir.toString(), "--seconds", "soon");
         assertTrue(out.contains("--seconds") && out.contains("soon"), out);

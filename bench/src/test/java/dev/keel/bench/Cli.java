@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Runs {@code keel} in-process through {@link KeelMain#run}, capturing stdout and stderr apart. */
+/** Runs {@code keel} in-process through {@link KeelWithBench#run}, capturing stdout and stderr apart. */
 final class Cli {
     record Result(int exit, String out, String err) {
         @Override
@@ -27,7 +27,7 @@ final class Cli {
         System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
         int exit;
         try {
-            exit = KeelMain.run(args);
+            exit = KeelWithBench.run(args);
         } finally {
             System.out.flush();
             System.err.flush();

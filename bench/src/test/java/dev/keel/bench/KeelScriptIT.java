@@ -1,5 +1,6 @@
 package dev.keel.bench;
 
+import dev.keel.wal.Wal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -9,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -29,21 +32,42 @@ class KeelScriptIT {
 
     @Test
     void keelStatRunsThroughTheScriptOnTheBuiltJar() throws Exception {
+        try (Wal wal = Wal.open(dir)) {
+            for (int i = 1; i <= 100; i++) {
+                wal.append(("record " + i).getBytes(StandardCharsets.US_ASCII));
+            }
+        }
+        String out = runScript("stat", dir.toString());
+        assertTrue(out.contains("last close: clean"), out);
+        assertTrue(out.contains("LSN range: 1..100 (100 records)"), out);
+    }
+
+    /** The jar ./keel runs holds the tools and bench: each one answers --help through the script. */
+    @Test
+    void everyCommandRunsThroughTheScript() throws Exception {
+        for (String command : new String[] {"stat", "verify", "dump", "recover", "demo", "bench"}) {
+            String out = runScript(command, "--help");
+            assertTrue(out.contains("Usage: keel " + command), out);
+            assertTrue(out.contains("Exit codes:"), command + " --help lists its exit codes: " + out);
+            assertTrue(out.contains("Example"), command + " --help shows examples: " + out);
+        }
+        assertTrue(runScript("-V").startsWith("keel 0."), "keel -V prints the version");
+    }
+
+    private String runScript(String... args) throws Exception {
         Path root = Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent();
         Path script = root.resolve("keel");
         Path jar = root.resolve("bench/target/keel.jar");
         assumeTrue(Files.isExecutable(script), "no ./keel script at " + script);
         assumeTrue(Files.exists(jar) && !olderThanSources(jar, root), jar + " is missing or stale: run mvn package");
-        TestLogs.clean(dir);
-
-        Process p = new ProcessBuilder(script.toString(), "stat", dir.toString())
-            .directory(root.toFile()).redirectErrorStream(true).start();
+        List<String> command = new ArrayList<>(List.of(script.toString()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "keel stat did not finish: " + out);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "keel did not finish: " + out);
         assertEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("last close: clean"), out);
-        assertTrue(out.contains("LSN range: 1..100 (100 records)"), out);
         assertTrue(!out.contains("building"), "the script used the jar the build made: " + out);
+        return out;
     }
 
     /** The script's own staleness rule: any main source or pom newer than the jar. */

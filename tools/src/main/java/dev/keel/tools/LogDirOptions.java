@@ -54,6 +54,11 @@ final class LogDirOptions {
         return Aio.open(AioOptions.defaults().backend(backend).maxInFlight(READS_IN_FLIGHT));
     }
 
+    /** The report printer over this command's stdout, for the required directory. */
+    ReportPrinter printer() {
+        return new ReportPrinter(out(), require());
+    }
+
     PrintWriter out() {
         return mixee.commandLine().getOut();
     }

@@ -51,7 +51,7 @@ final class RecoverCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Path logDir = target.require();
-        ReportPrinter print = new ReportPrinter(target.out(), logDir);
+        ReportPrinter print = target.printer();
         print.log();
         if (dryRun) {
             print.lock();

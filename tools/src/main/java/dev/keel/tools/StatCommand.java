@@ -40,12 +40,11 @@ final class StatCommand implements Callable<Integer> {
     @Mixin
     LogDirOptions target;
 
-
     @Override
     public Integer call() throws IOException {
         Path logDir = target.require();
         PrintWriter out = target.out();
-        ReportPrinter print = new ReportPrinter(out, logDir);
+        ReportPrinter print = target.printer();
         print.preamble();
         List<HeaderProbe> probes = HeaderProbe.readAll(logDir);
         RecoveredLog log;

@@ -51,7 +51,7 @@ final class VerifyCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Path logDir = target.require();
         PrintWriter out = target.out();
-        ReportPrinter print = new ReportPrinter(out, logDir);
+        ReportPrinter print = target.printer();
         print.preamble();
         out.println("mode: " + mode);
         try (AioContext ctx = target.openReadContext()) {

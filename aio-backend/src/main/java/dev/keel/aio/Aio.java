@@ -14,8 +14,9 @@ import java.util.stream.Collectors;
  *
  * <p>Probe and fallback, as illumos libc falls back to user-level workers when kernel AIO is
  * missing: the backends are tried in {@link #backends()} order and each one skipped is logged
- * with its reason, once per process. A backend forced by name (in {@link AioOptions#backend} or
- * with {@code -Dkeel.aio.backend=NAME}) that cannot run throws {@link AioUnavailableException}:
+ * with its reason, once per process. A backend forced by name or instance (in
+ * {@link AioOptions#backend}) or with {@code -Dkeel.aio.backend=NAME} that cannot run throws
+ * {@link AioUnavailableException}:
  * never a silent fallback, since a user who asked for io_uring and got threads would publish
  * the wrong benchmark.
  */
@@ -26,45 +27,36 @@ public final class Aio {
     private static final System.Logger LOG = System.getLogger("dev.keel.aio");
     private static final List<AioBackend> BUILT_IN = List.of(new IoUringBackend(), new LinuxAioBackend(), new PosixAioBackend(),
         new ThreadsBackend());
-    private static final List<AioBackend> BACKENDS = new java.util.concurrent.CopyOnWriteArrayList<>(BUILT_IN);
     private static volatile boolean skipsLogged;
 
     private Aio() {
     }
 
     /**
-     * Adds a backend that can then be chosen by name (never picked as "best"): for example a
-     * {@link FaultInjectingBackend} in a test of how an application survives a failing disk.
-     * A backend with the same name is replaced.
+     * The four built-in backends, best first. The list is fixed: a backend of the caller's own
+     * (a {@link FaultInjectingBackend}, a test's disk model) is passed as an instance in
+     * {@link AioOptions#backend(AioBackend)}, never registered globally, so what this returns
+     * never depends on what ran before.
      */
-    public static void register(AioBackend backend) {
-        BACKENDS.removeIf(b -> b.name().equals(backend.name()) && !BUILT_IN.contains(b));
-        if (BUILT_IN.stream().anyMatch(b -> b.name().equals(backend.name()))) {
-            throw new IllegalArgumentException("backend name '" + backend.name() + "' is built in");
-        }
-        BACKENDS.add(backend);
-    }
-
-    /** The registered backends, best first. */
     public static List<AioBackend> backends() {
-        return BACKENDS;
+        return BUILT_IN;
     }
 
-    /** The backend with this name. */
+    /** The built-in backend with this name. */
     public static AioBackend backend(String name) {
-        for (AioBackend b : BACKENDS) {
+        for (AioBackend b : BUILT_IN) {
             if (b.name().equals(name)) {
                 return b;
             }
         }
         throw new IllegalArgumentException("unknown AIO backend '" + name + "': known are "
-            + BACKENDS.stream().map(AioBackend::name).collect(Collectors.joining(", ")));
+            + BUILT_IN.stream().map(AioBackend::name).collect(Collectors.joining(", ")));
     }
 
     /** The names of the backends this machine runs, best first. */
     public static List<String> availableBackends() {
         List<String> names = new ArrayList<>();
-        for (AioBackend b : BACKENDS) {
+        for (AioBackend b : BUILT_IN) {
             if (b.unavailableReason() == null) {
                 names.add(b.name());
             }
@@ -81,23 +73,34 @@ public final class Aio {
     }
 
     public static AioContext open(AioOptions options) throws AioException, AioUnavailableException {
-        String forced = options.backend() != null ? options.backend() : System.getProperty(BACKEND_PROPERTY);
-        if (forced != null && !forced.isBlank()) {
-            AioBackend b = backend(forced.trim());
+        return choose(options.backend()).open(options);
+    }
+
+    /**
+     * The backend a context opened with {@code forced} would run on: {@code forced} itself, else
+     * the one the system property {@code keel.aio.backend} names, else the best this machine runs.
+     * A chosen backend that cannot run here throws: never a silent fallback. Callers that open
+     * several contexts (the log: one for writes, one for recovery reads) choose once, so both run
+     * on the same instance.
+     */
+    public static AioBackend choose(AioBackend forced) throws AioUnavailableException {
+        String property = System.getProperty(BACKEND_PROPERTY);
+        AioBackend b = forced != null ? forced : property != null && !property.isBlank() ? backend(property.trim()) : null;
+        if (b != null) {
             String reason = b.unavailableReason();
             if (reason != null) {
                 throw new AioUnavailableException("AIO backend " + b.name() + " cannot run on this machine: " + reason);
             }
-            return b.open(options);
+            return b;
         }
         StringBuilder skipped = new StringBuilder();
-        for (AioBackend b : BUILT_IN) {
-            String reason = b.unavailableReason();
+        for (AioBackend candidate : BUILT_IN) {
+            String reason = candidate.unavailableReason();
             if (reason == null) {
-                logSkipsOnce(skipped, b.name());
-                return b.open(options);
+                logSkipsOnce(skipped, candidate.name());
+                return candidate;
             }
-            skipped.append(skipped.length() == 0 ? "" : "; ").append(b.name()).append(": ").append(reason);
+            skipped.append(skipped.length() == 0 ? "" : "; ").append(candidate.name()).append(": ").append(reason);
         }
         throw new AioUnavailableException("no AIO backend can run on this machine: " + skipped);
     }

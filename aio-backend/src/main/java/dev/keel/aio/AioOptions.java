@@ -19,12 +19,12 @@ public final class AioOptions {
     private static final AioOptions DEFAULTS =
         new AioOptions(null, DEFAULT_MAX_IN_FLIGHT, DEFAULT_WORKER_THREADS, List.of());
 
-    private final String backend;
+    private final AioBackend backend;
     private final int maxInFlight;
     private final int workerThreads;
     private final List<ByteBuffer> registeredBuffers;
 
-    private AioOptions(String backend, int maxInFlight, int workerThreads, List<ByteBuffer> registeredBuffers) {
+    private AioOptions(AioBackend backend, int maxInFlight, int workerThreads, List<ByteBuffer> registeredBuffers) {
         this.backend = backend;
         this.maxInFlight = maxInFlight;
         this.workerThreads = workerThreads;
@@ -37,13 +37,21 @@ public final class AioOptions {
     }
 
     /**
-     * Forces a backend by name ({@code io_uring}, {@code linux-aio}, {@code posix},
-     * {@code threads}); null picks the best available, or the system property
-     * {@code keel.aio.backend} when set. A forced backend that cannot run is an error, never a
-     * silent fallback.
+     * Forces a built-in backend by name ({@code io_uring}, {@code linux-aio}, {@code posix},
+     * {@code threads}); an unknown name is refused here, naming the known ones. Null picks the
+     * best available, or the system property {@code keel.aio.backend} when set. A forced
+     * backend that cannot run is an error at open, never a silent fallback.
      */
     public AioOptions backend(String name) {
-        return new AioOptions(name, maxInFlight, workerThreads, registeredBuffers);
+        return backend(name == null ? null : Aio.backend(name));
+    }
+
+    /**
+     * Forces this backend instance: a built-in one, or one of the caller's own (a
+     * {@link FaultInjectingBackend}, a test's disk model). Null picks as {@link #backend(String)} does.
+     */
+    public AioOptions backend(AioBackend backend) {
+        return new AioOptions(backend, maxInFlight, workerThreads, registeredBuffers);
     }
 
     /** Requests submitted and not yet delivered, at most; 1 to 32768. */
@@ -81,7 +89,8 @@ public final class AioOptions {
         return registeredBuffers;
     }
 
-    public String backend() {
+    /** The forced backend, or null for the best available. */
+    public AioBackend backend() {
         return backend;
     }
 
@@ -95,7 +104,7 @@ public final class AioOptions {
 
     @Override
     public String toString() {
-        return "AioOptions[backend=" + backend + ", maxInFlight=" + maxInFlight + ", workerThreads=" + workerThreads
+        return "AioOptions[backend=" + (backend == null ? null : backend.name()) + ", maxInFlight=" + maxInFlight + ", workerThreads=" + workerThreads
             + ", registeredBuffers=" + registeredBuffers.size() + "]";
     }
 }

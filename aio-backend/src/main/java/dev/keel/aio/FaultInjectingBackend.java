@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A backend that behaves like another one until told to fail: the next matching request (after
  * a number of successes) completes with an errno (EIO, ENOSPC, ...) or a short transfer instead
  * of what the device said. For testing that a program fails stop and loses nothing it
- * acknowledged: register it with {@link Aio#register} and choose it by name.
+ * acknowledged: pass the instance in {@link AioOptions#backend(AioBackend)} (or the log's options).
  *
  * <p>The fault is applied when the completion is delivered: the device may in fact have done
  * the work, which is exactly the ambiguity a real EIO after fsync leaves (the data may or may

@@ -1,6 +1,7 @@
 package dev.keel.wal;
 
 import dev.keel.aio.Aio;
+import dev.keel.aio.AioBackend;
 import dev.keel.aio.AioContext;
 import dev.keel.aio.AioOptions;
 import dev.keel.aio.AioRequest;
@@ -69,8 +70,8 @@ public final class Wal implements AutoCloseable {
     private final Object adminLock = new Object();
     private volatile boolean closed;
 
-    private Wal(Path dir, WalOptions options, DirectoryLock lock, AioContext ctx, AioContext readCtx, RecoveredLog recovered)
-        throws IOException {
+    private Wal(Path dir, WalOptions options, DirectoryLock lock, AioBackend backend, AioContext ctx, AioContext readCtx,
+                RecoveredLog recovered) throws IOException {
         this.dir = dir;
         this.options = options;
         this.lock = lock;
@@ -82,7 +83,7 @@ public final class Wal implements AutoCloseable {
         int rollCapacity = (int) Math.max(16, ringBytes / (WalOptions.MIN_SEGMENT_BYTES / 2) + 4);
         this.state = new LogState(new LogBuffer(ringBytes), new RollQueue(rollCapacity));
         this.preparer = new SegmentPreparer(dir, options.segmentBytes(),
-            Aio.open(AioOptions.defaults().backend(ctx.backendName()).maxInFlight(16)));
+            backend.open(AioOptions.defaults().backend(backend).maxInFlight(16)));
         this.segments = new Segments(dir, logId, options.segmentBytes(), options.durability(), preparer);
         long tailIndex = 0;
         long tailOffset = options.segmentBytes();
@@ -146,11 +147,13 @@ public final class Wal implements AutoCloseable {
         AioContext ctx = null;
         AioContext readCtx = null;
         try {
-            ctx = Aio.open(AioOptions.defaults().backend(options.aioBackend()).maxInFlight(64));
-            readCtx = Aio.open(AioOptions.defaults().backend(ctx.backendName()).maxInFlight(64));
+            // Chosen once: the write, read and preparation contexts all run on the same instance.
+            AioBackend backend = Aio.choose(options.aioBackend());
+            ctx = backend.open(AioOptions.defaults().backend(backend).maxInFlight(64));
+            readCtx = backend.open(AioOptions.defaults().backend(backend).maxInFlight(64));
             RecoveredLog recovered = new LogRecovery(readCtx, options.recoveryMode(), false).recover(dir);
             LOG.log(System.Logger.Level.INFO, "opened " + dir + ": " + recovered.report().summary());
-            return new Wal(dir, options, lock, ctx, readCtx, recovered);
+            return new Wal(dir, options, lock, backend, ctx, readCtx, recovered);
         } catch (IOException | RuntimeException e) {
             closeQuietly(readCtx);
             closeQuietly(ctx);

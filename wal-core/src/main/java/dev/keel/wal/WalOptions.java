@@ -1,5 +1,7 @@
 package dev.keel.wal;
 
+import dev.keel.aio.Aio;
+import dev.keel.aio.AioBackend;
 import dev.keel.recovery.FrameDescriptor;
 import dev.keel.recovery.RecoveryMode;
 import dev.keel.recovery.SegmentHeaderDescriptor;
@@ -29,13 +31,13 @@ public final class WalOptions {
     private final long segmentBytes;
     private final int maxRecordBytes;
     private final RecoveryMode recoveryMode;
-    private final String aioBackend;
+    private final AioBackend aioBackend;
     private final int logBufferBytes;
     private final int maxBatchBytes;
     private final int maxSyncsInFlight;
 
     private WalOptions(Durability durability, long segmentBytes, int maxRecordBytes, RecoveryMode recoveryMode,
-                       String aioBackend, int logBufferBytes, int maxBatchBytes, int maxSyncsInFlight) {
+                       AioBackend aioBackend, int logBufferBytes, int maxBatchBytes, int maxSyncsInFlight) {
         this.durability = durability;
         this.segmentBytes = segmentBytes;
         this.maxRecordBytes = maxRecordBytes;
@@ -90,9 +92,20 @@ public final class WalOptions {
             maxSyncsInFlight);
     }
 
-    /** Forces an AIO backend by name; null picks the best available. */
+    /**
+     * Forces a built-in AIO backend by name ({@code io_uring}, {@code linux-aio}, {@code posix},
+     * {@code threads}; an unknown name is refused here); null picks the best available.
+     */
     public WalOptions aioBackend(String name) {
-        return new WalOptions(durability, segmentBytes, maxRecordBytes, recoveryMode, name, logBufferBytes, maxBatchBytes,
+        return aioBackend(name == null ? null : Aio.backend(name));
+    }
+
+    /**
+     * Forces this AIO backend instance, for example a {@link dev.keel.aio.FaultInjectingBackend}
+     * or a test's disk model; both the log's write and read contexts are opened from it.
+     */
+    public WalOptions aioBackend(AioBackend backend) {
+        return new WalOptions(durability, segmentBytes, maxRecordBytes, recoveryMode, backend, logBufferBytes, maxBatchBytes,
             maxSyncsInFlight);
     }
 
@@ -143,7 +156,8 @@ public final class WalOptions {
         return recoveryMode;
     }
 
-    public String aioBackend() {
+    /** The forced backend, or null for the best available. */
+    public AioBackend aioBackend() {
         return aioBackend;
     }
 
@@ -189,7 +203,7 @@ public final class WalOptions {
     @Override
     public String toString() {
         return "WalOptions[durability=" + durability + ", segmentBytes=" + segmentBytes + ", maxRecordBytes=" + maxRecordBytes
-            + ", recoveryMode=" + recoveryMode + ", aioBackend=" + aioBackend + ", logBufferBytes=" + effectiveLogBufferBytes()
+            + ", recoveryMode=" + recoveryMode + ", aioBackend=" + (aioBackend == null ? null : aioBackend.name()) + ", logBufferBytes=" + effectiveLogBufferBytes()
             + ", maxBatchBytes=" + maxBatchBytes + ", maxSyncsInFlight=" + maxSyncsInFlight + "]";
     }
 }

@@ -1,6 +1,5 @@
 package dev.keel.wal;
 
-import dev.keel.aio.Aio;
 import dev.keel.aio.AioOpcode;
 import dev.keel.aio.Errno;
 import dev.keel.aio.FaultInjectingBackend;
@@ -34,9 +33,8 @@ class FailStopTest {
     @TempDir
     Path dir;
 
-    private WalOptions faulty(String name, FaultInjectingBackend backend) {
-        Aio.register(backend);
-        return WalOptions.defaults().segmentBytes(128 << 10).maxRecordBytes(4096).aioBackend(name);
+    private WalOptions faulty(FaultInjectingBackend backend) {
+        return WalOptions.defaults().segmentBytes(128 << 10).maxRecordBytes(4096).aioBackend(backend);
     }
 
     @Test
@@ -45,7 +43,7 @@ class FailStopTest {
             .failAfter(AioOpcode.SYNC, 20, Errno.EIO);
         List<byte[]> acknowledged = new ArrayList<>();
         WalFailedException failure;
-        Wal wal = Wal.open(dir, faulty("faulty-sync", backend));
+        Wal wal = Wal.open(dir, faulty(backend));
         try {
             failure = assertThrows(WalFailedException.class, () -> {
                 for (int i = 0; i < 10_000; i++) {
@@ -82,7 +80,7 @@ class FailStopTest {
     @Test
     void aShortWriteIsAFailureNamingTheBytes() throws Exception {
         FaultInjectingBackend backend = new FaultInjectingBackend("faulty-short", new ThreadsBackend()).shortWriteAfter(5);
-        Wal wal = Wal.open(dir, faulty("faulty-short", backend));
+        Wal wal = Wal.open(dir, faulty(backend));
         try {
             WalFailedException e = assertThrows(WalFailedException.class, () -> {
                 for (int i = 0; i < 1000; i++) {
@@ -99,7 +97,7 @@ class FailStopTest {
     void enospcOnAWriteSaysNoSpace() throws Exception {
         FaultInjectingBackend backend = new FaultInjectingBackend("faulty-nospc", new ThreadsBackend())
             .failAfter(AioOpcode.WRITE, 3, Errno.ENOSPC);
-        Wal wal = Wal.open(dir, faulty("faulty-nospc", backend));
+        Wal wal = Wal.open(dir, faulty(backend));
         try {
             WalFailedException e = assertThrows(WalFailedException.class, () -> {
                 for (int i = 0; i < 1000; i++) {

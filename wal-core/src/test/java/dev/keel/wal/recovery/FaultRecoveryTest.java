@@ -86,12 +86,10 @@ class FaultRecoveryTest {
             }
         }
         AioBackend best = Aio.backend(Aio.availableBackends().get(0));
-        String name = "faulty-" + fault + "-" + System.nanoTime();
-        FaultInjectingBackend faulty = fault.arm(new FaultInjectingBackend(name, best));
-        Aio.register(faulty);
+        FaultInjectingBackend faulty = fault.arm(new FaultInjectingBackend("faulty-" + fault, best));
 
         List<byte[]> acknowledged = new ArrayList<>();
-        Wal wal = Wal.open(dir, options().aioBackend(name));
+        Wal wal = Wal.open(dir, options().aioBackend(faulty));
         WalFailedException failure;
         try {
             failure = assertThrows(WalFailedException.class, () -> {

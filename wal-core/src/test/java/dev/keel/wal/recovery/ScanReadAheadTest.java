@@ -1,8 +1,6 @@
 package dev.keel.wal.recovery;
 
 import dev.keel.aio.Aio;
-import dev.keel.aio.AioBackend;
-import dev.keel.aio.FaultInjectingBackend;
 import dev.keel.recovery.CorruptLogException;
 import dev.keel.recovery.DamageKind;
 import dev.keel.recovery.RecoveryMode;
@@ -37,10 +35,9 @@ class ScanReadAheadTest {
     @TempDir
     Path dir;
 
-    /** The real backends this machine runs (not the fault injectors other tests registered). */
+    /** The real backends this machine runs. */
     static List<String> backends() {
-        return Aio.backends().stream().filter(b -> !(b instanceof FaultInjectingBackend) && b.unavailableReason() == null)
-            .map(AioBackend::name).toList();
+        return Aio.availableBackends();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -13,14 +13,24 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The appenders' side: LSN assignment, segment assignment, and the copy into the ring, all in
- * one short critical section on the log's monitor that never covers I/O. A record is framed in
- * the ring exactly as it will lie in its segment; the committer writes it from there.
+ * The appenders' side. Under the log's monitor, only what must be serial: LSN assignment,
+ * segment assignment (rolls), ring reservation and the waiter's place in the ack queue. The copy
+ * of the payload, its CRC32C and the publish happen after the monitor is released (Agrona's and
+ * Aeron's claim, then commit), so 64 appenders copy and checksum in parallel instead of in turn.
  *
- * <p>Segment assignment mirrors the committer's walk: a frame that does not fit in what is left
- * of the current segment starts the next one (recorded in the {@link RollQueue}), so a record
- * never spans segments. Waiting for durability happens after the monitor is released: a short
- * spin, then park until the committer unparks this thread (or a failure is published).
+ * <pre>
+ *   monitor held:   reserve ring slot, LSN n, salt of segment s, ack entry   (tens of ns)
+ *   monitor free:   copy payload -> seal header + CRC -> publish length word (release store)
+ * </pre>
+ *
+ * Frames may be published out of LSN order; the committer's walk stops at the first one not yet
+ * published, so it still consumes (and acknowledges) them in LSN order.
+ *
+ * <p>The appenders own the segment position: a frame that does not fit in what is left of the
+ * current segment starts the next one, announced to the committer by a roll marker in the ring
+ * ({@link LogBuffer#ROLL_WORD}), so a record never spans segments. Waiting for durability
+ * happens after the monitor is released: a short spin, then park until the committer unparks
+ * this thread (or a failure is published).
  */
 final class Appender {
     /**
@@ -40,6 +50,8 @@ final class Appender {
     private final long segmentBytes;
     private final long logId;
     private final long spinNs;
+    /** Each appending thread's codec (its own CRC32C) and claim; allocated once per thread. */
+    private final ThreadLocal<Claim> claims;
 
     /** Guarded by the monitor. */
     private long nextLsn;
@@ -47,11 +59,6 @@ final class Appender {
     private long segmentOffset;
     private int salt;
     private boolean closed;
-    /**
-     * A Chronicle view of the ring region a BytesStore payload is copied into; created on first
-     * use so that logs never given a BytesStore never load Chronicle.
-     */
-    private PointerBytesStore ringView;
 
     Appender(LogState state, Segments segments, AioContext ctx, WalMetrics metrics, long segmentBytes, long nextLsn,
              long segmentIndex, long segmentOffset, Durability durability) {
@@ -66,6 +73,24 @@ final class Appender {
         this.segmentIndex = segmentIndex;
         this.segmentOffset = segmentOffset;
         this.salt = FrameDescriptor.salt(logId, segmentIndex);
+        this.claims = ThreadLocal.withInitial(() -> new Claim(new FrameCodec(state.ring.memory())));
+    }
+
+    /** What one thread claimed under the monitor and completes outside it. */
+    private static final class Claim {
+        final FrameCodec codec;
+        /**
+         * A Chronicle view of the ring region a BytesStore payload is copied into; created on
+         * first use so that logs never given a BytesStore never load Chronicle.
+         */
+        PointerBytesStore ringView;
+        int idx;
+        long lsn;
+        int salt;
+
+        Claim(FrameCodec codec) {
+            this.codec = codec;
+        }
     }
 
     /**
@@ -77,101 +102,124 @@ final class Appender {
         return append(array, buffer, null, length, type, ackTarget);
     }
 
-    /** As above, with a Chronicle {@code BytesStore} as a third possible source (its readable bytes). */
+    /**
+     * As above, with a Chronicle {@code BytesStore} as a third possible source (its readable
+     * bytes). A byte array or a buffer cannot fail to copy once its bounds are checked here, so
+     * it is copied outside the monitor; a BytesStore can (a released store throws), and a failed
+     * copy must not leave a hole in the LSNs, so it is copied under the monitor, before its LSN
+     * is assigned, and a failure fills its slot with a skippable VOID frame that uses no LSN.
+     */
     long append(byte[] array, ByteBuffer buffer, BytesStore<?, ?> store, int length, short type, Object ackTarget)
         throws WalFailedException {
         int frameBytes = FrameDescriptor.frameBytes(length);
-        long lsn;
+        int srcIndex = buffer == null ? 0 : buffer.position();
+        if (buffer != null && (long) srcIndex + length > buffer.capacity()) {
+            throw new IllegalArgumentException("payload buffer changed while appending: position " + srcIndex + " + "
+                + length + " bytes exceeds its capacity " + buffer.capacity());
+        }
+        Claim c = claims.get();
         synchronized (state.monitor) {
-            int idx = reserve(frameBytes);
-            boolean copied = false;
-            try {
-                copyPayload(idx + FrameDescriptor.HEADER_BYTES, array, buffer, store, length);
-                copied = true;
-            } finally {
-                if (!copied) {
-                    // The space is reserved and the committer will reach it: fill it with a
-                    // skippable VOID frame, never leave a hole that would stall the log.
-                    state.ring.buffer().setMemory(idx + FrameDescriptor.HEADER_BYTES, length, (byte) 0);
-                    publish(idx, length, nextLsn - 1, FrameDescriptor.TYPE_VOID, frameBytes);
-                }
+            c.idx = reserve(frameBytes);
+            c.salt = salt;
+            if (store != null) {
+                copyStoreOrVoid(c, store, length, frameBytes);
             }
-            lsn = type == FrameDescriptor.TYPE_RECORD ? nextLsn++ : nextLsn - 1;
-            publish(idx, length, lsn, type, frameBytes);
+            c.lsn = type == FrameDescriptor.TYPE_RECORD ? nextLsn++ : nextLsn - 1;
             if (ackTarget != null) {
-                state.acks.add(ackTarget, lsn);
+                state.acks.add(ackTarget, c.lsn);
             }
             if (type == FrameDescriptor.TYPE_RECORD) {
                 metrics.appended(length);
             }
         }
+        if (array != null) {
+            state.ring.buffer().putBytes(c.idx + FrameDescriptor.HEADER_BYTES, array, 0, length);
+        } else if (buffer != null && length > 0) {
+            state.ring.buffer().putBytes(c.idx + FrameDescriptor.HEADER_BYTES, buffer, srcIndex, length);
+        }
+        publish(c, length, c.lsn, type);
         wakeCommitter();
-        return lsn;
+        return c.lsn;
     }
 
-    private void copyPayload(int at, byte[] array, ByteBuffer buffer, BytesStore<?, ?> store, int length) {
-        if (array != null) {
-            state.ring.buffer().putBytes(at, array, 0, length);
-        } else if (store != null) {
-            // copyTo works for heap and native stores alike (HeapBytesStore.nativeRead does not).
-            if (ringView == null) {
-                ringView = new PointerBytesStore();
+    /** Under the monitor: copies a BytesStore into the claimed slot, or voids the slot if the copy throws. */
+    private void copyStoreOrVoid(Claim c, BytesStore<?, ?> store, int length, int frameBytes) {
+        boolean copied = false;
+        try {
+            if (c.ringView == null) {
+                c.ringView = new PointerBytesStore();
             }
-            ringView.set(state.ring.address() + at, length);
-            store.copyTo(ringView);
-        } else if (length > 0) {
-            state.ring.buffer().putBytes(at, buffer, buffer.position(), length);
+            // copyTo works for heap and native stores alike (HeapBytesStore.nativeRead does not).
+            c.ringView.set(state.ring.address() + c.idx + FrameDescriptor.HEADER_BYTES, length);
+            store.copyTo(c.ringView);
+            copied = true;
+        } finally {
+            if (!copied) {
+                // The space is reserved and the committer will reach it: fill it with a
+                // skippable VOID frame, never leave a hole that would stall the log.
+                state.ring.buffer().setMemory(c.idx + FrameDescriptor.HEADER_BYTES, length, (byte) 0);
+                publish(c, length, nextLsn - 1, FrameDescriptor.TYPE_VOID);
+            }
         }
     }
 
-    /** Seals and publishes the frame at {@code idx}; under the monitor. */
-    private void publish(int idx, int length, long lsn, short type, int frameBytes) {
-        long span = Math.min(0xFFFF_FFFFL, Math.max(0, lsn - state.durableLsn));
-        FrameCodec codec = state.ring.appenderCodec();
-        codec.seal(idx, length, lsn, salt, type, (int) span);
-        codec.publish(idx, length);
-        segmentOffset += frameBytes;
+    /**
+     * Seals (header fields, CRC32C) and publishes the frame in the claimed slot; outside the
+     * monitor except for a VOID. The unsynced span is read now: the durable LSN only grows, so
+     * the value read here is a true lower bound of what was durable when the frame reached disk.
+     */
+    private void publish(Claim c, int length, long lsn, short type) {
+        long durable = state.durableLsn;
+        assert lsn >= durable || type != FrameDescriptor.TYPE_RECORD : "LSN " + lsn + " durable before it was published";
+        long span = Math.min(0xFFFF_FFFFL, Math.max(0, lsn - durable));
+        assert state.ring.buffer().getLongVolatile(c.idx) == 0 : "frame at ring index " + c.idx + " published twice";
+        c.codec.seal(c.idx, length, lsn, c.salt, type, (int) span);
+        c.codec.publish(c.idx, length);
     }
 
-    /** Reserves ring room for the frame, rolling to a new segment first if it does not fit. */
+    /**
+     * Reserves ring room for the frame (under the monitor), rolling to a new segment first if it
+     * does not fit, and advances the segment position over it.
+     */
     private int reserve(int frameBytes) throws WalFailedException {
         while (true) {
             checkUsable();
-            boolean roll = segmentOffset + frameBytes > segmentBytes;
-            if (!roll || state.rolls.push(state.ring.tail() + padBefore(frameBytes), segmentIndex + 1, nextLsn)) {
+            if (segmentOffset + frameBytes <= segmentBytes || roll()) {
                 int idx = state.ring.reserve(frameBytes);
                 if (idx >= 0) {
-                    if (roll) {
-                        segmentIndex++;
-                        segmentOffset = SegmentHeaderDescriptor.HEADER_BYTES;
-                        salt = FrameDescriptor.salt(logId, segmentIndex);
-                        segments.add(segmentIndex, nextLsn);
-                    }
+                    segmentOffset += frameBytes;
+                    assert segmentOffset <= segmentBytes : "frame crosses the segment end: " + segmentOffset;
                     return idx;
-                }
-                if (roll) {
-                    state.rolls.unpush();
                 }
             }
             waitForSpace();
         }
     }
 
-    /** Padding the ring will insert before a frame of this size (it never wraps a frame). */
-    private int padBefore(int frameBytes) {
-        int cap = state.ring.capacity();
-        int idx = LogBuffer.index(state.ring.tail(), cap);
-        return idx + frameBytes > cap ? cap - idx : 0;
+    /** Moves to the next segment by a roll marker in the ring; false when the ring has no room for it. */
+    private boolean roll() {
+        int idx = state.ring.reserve(LogBuffer.ROLL_MARKER_BYTES);
+        if (idx < 0) {
+            return false;
+        }
+        state.ring.putRollMarker(idx, segmentIndex + 1, nextLsn, segmentOffset);
+        segmentIndex++;
+        segmentOffset = SegmentHeaderDescriptor.HEADER_BYTES;
+        salt = FrameDescriptor.salt(logId, segmentIndex);
+        segments.add(segmentIndex, nextLsn);
+        return true;
     }
 
     private void waitForSpace() {
         state.spaceWaiters++;
+        assert state.spaceWaiters > 0;
         try {
             state.monitor.wait(SPACE_WAIT_MS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
             state.spaceWaiters--;
+            assert state.spaceWaiters >= 0 : "space waiters " + state.spaceWaiters;
         }
     }
 

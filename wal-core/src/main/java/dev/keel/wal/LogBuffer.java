@@ -18,13 +18,15 @@ import java.nio.ByteBuffer;
  * </pre>
  *
  * <ul>
- *   <li>Appenders reserve at {@code tail} under the log's append monitor, copy, seal, and
- *       publish the frame by its 8-byte length word with release ordering (Agrona's rule:
- *       length last). A frame never wraps: when it would not fit before the end, a
+ *   <li>Appenders reserve at {@code tail} under the log's append monitor, then, outside it,
+ *       copy, checksum, seal and publish the frame by its 8-byte length word with release
+ *       ordering (Agrona's rule: length last). Frames may be published out of order; the
+ *       committer's walk stops at the first unpublished one, so it consumes them in order. A frame never wraps: when it would not fit before the end, a
  *       {@link #PAD_WORD} sends the committer back to index 0.</li>
  *   <li>The committer reads length words with acquire ordering from its scan position, and when
  *       a batch is durable zeroes the bytes it wrote and moves {@code head}, so the zero length
  *       word again means "not yet published" on the next lap.</li>
+ *   <li>A {@link #ROLL_WORD} marker tells the committer the frames after it start a new segment.</li>
  *   <li>Full ring: the appender waits (back-pressure); the ring never grows.</li>
  * </ul>
  * Positions are byte counts since the log was opened (longs, never wrap); ring index = position
@@ -33,6 +35,29 @@ import java.nio.ByteBuffer;
 final class LogBuffer {
     /** Ring-only marker: skip to index 0. Never a valid length word (its check half is not ~length). */
     static final long PAD_WORD = -1L;
+    /**
+     * Ring-only marker: the frames after it go to a new segment. Never a valid length word. The
+     * appenders decide rolls (they own the segment position); the marker carries the decision to
+     * the committer in ring order, so there is no side queue to keep in step with the ring.
+     *
+     * <pre>
+     *   0          8               16          24                     32
+     *   | ROLL_WORD | segmentIndex   | firstLsn  | previousEndOffset    |
+     * </pre>
+     * {@code previousEndOffset} is where the appenders ended the old segment: the committer's
+     * write position there must equal it (asserted).
+     */
+    static final long ROLL_WORD = -2L;
+    static final int ROLL_MARKER_BYTES = 32;
+    private static final int ROLL_INDEX_OFFSET = 8;
+    private static final int ROLL_FIRST_LSN_OFFSET = 16;
+    private static final int ROLL_PREVIOUS_END_OFFSET = 24;
+
+    static {
+        assert ROLL_MARKER_BYTES % FrameDescriptor.ALIGNMENT == 0;
+        assert ROLL_PREVIOUS_END_OFFSET + 8 == ROLL_MARKER_BYTES;
+        assert FrameDescriptor.lengthWord(-1) != PAD_WORD && FrameDescriptor.lengthWord(-2) != ROLL_WORD;
+    }
 
     private final ByteBuffer memory;
     private final UnsafeBuffer buffer;
@@ -92,6 +117,8 @@ final class LogBuffer {
      * ring index to write it at, or -1 when the ring is too full: the caller waits and retries.
      */
     int reserve(int frameBytes) {
+        assert frameBytes > 0 && frameBytes % FrameDescriptor.ALIGNMENT == 0 : "frameBytes=" + frameBytes;
+        assert tail - head >= 0 && tail - head <= capacity : "ring accounting: tail " + tail + ", head " + head;
         int idx = index(tail, capacity);
         int pad = idx + frameBytes > capacity ? capacity - idx : 0;
         // Never fill the ring completely: the word at the tail must stay a released (zero) one. In a
@@ -104,8 +131,29 @@ final class LogBuffer {
             tail += pad;
             idx = 0;
         }
+        assert buffer.getLongVolatile(idx) == 0 : "reserved a slot whose word was not released at index " + idx;
         tail += frameBytes;
         return idx;
+    }
+
+    /** Writes a roll marker into a slot reserved for it (under the append monitor), word last. */
+    void putRollMarker(int idx, long segmentIndex, long firstLsn, long previousEndOffset) {
+        buffer.putLong(idx + ROLL_INDEX_OFFSET, segmentIndex);
+        buffer.putLong(idx + ROLL_FIRST_LSN_OFFSET, firstLsn);
+        buffer.putLong(idx + ROLL_PREVIOUS_END_OFFSET, previousEndOffset);
+        buffer.putLongOrdered(idx, ROLL_WORD);
+    }
+
+    long rollSegmentIndex(long position) {
+        return buffer.getLong(index(position, capacity) + ROLL_INDEX_OFFSET);
+    }
+
+    long rollFirstLsn(long position) {
+        return buffer.getLong(index(position, capacity) + ROLL_FIRST_LSN_OFFSET);
+    }
+
+    long rollPreviousEndOffset(long position) {
+        return buffer.getLong(index(position, capacity) + ROLL_PREVIOUS_END_OFFSET);
     }
 
     /** The published length word at a position, with acquire ordering; 0 when nothing is there yet. */
@@ -119,6 +167,8 @@ final class LogBuffer {
      */
     void release(long upTo) {
         long from = head;
+        assert upTo >= from : "release moves head backwards: " + from + " -> " + upTo;
+        assert upTo - from <= capacity : "release of more than the ring: " + (upTo - from);
         while (from < upTo) {
             int idx = index(from, capacity);
             int len = (int) Math.min(upTo - from, capacity - idx);

@@ -2,13 +2,12 @@ package dev.keel.wal;
 
 /**
  * What appenders and the committer share. The monitor guards LSN assignment, ring reservation,
- * the roll queue's producer side and the ack queue; {@code durableLsn} and {@code failure} are
+ * and the ack queue; {@code durableLsn} and {@code failure} are
  * published without it.
  */
 final class LogState {
     final Object monitor = new Object();
     final LogBuffer ring;
-    final RollQueue rolls;
     final AckQueue acks = new AckQueue();
     /** Every record up to here is durable in the log's durability mode. */
     volatile long durableLsn;
@@ -19,8 +18,7 @@ final class LogState {
     /** Appenders waiting for ring space (guarded by monitor). */
     int spaceWaiters;
 
-    LogState(LogBuffer ring, RollQueue rolls) {
+    LogState(LogBuffer ring) {
         this.ring = ring;
-        this.rolls = rolls;
     }
 }

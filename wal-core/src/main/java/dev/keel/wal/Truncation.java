@@ -44,7 +44,6 @@ final class Truncation {
         }
         segs.deleteAfter(target.index());
         state.ring.reset();
-        state.rolls.clear();
         state.durableLsn = lsn;
         appender.resetTo(lsn + 1, target.index(), cutOffset);
         wal.restartCommitter(target.index(), segs.openTail(target.index()), cutOffset, lsn);

@@ -80,8 +80,7 @@ public final class Wal implements AutoCloseable {
         this.recoveryReport = recovered.report();
         long logId = recovered.logId() != 0 ? recovered.logId() : newLogId();
         int ringBytes = options.effectiveLogBufferBytes();
-        int rollCapacity = (int) Math.max(16, ringBytes / (WalOptions.MIN_SEGMENT_BYTES / 2) + 4);
-        this.state = new LogState(new LogBuffer(ringBytes), new RollQueue(rollCapacity));
+        this.state = new LogState(new LogBuffer(ringBytes));
         this.preparer = new SegmentPreparer(dir, options.segmentBytes(),
             backend.open(AioOptions.defaults().backend(backend).maxInFlight(16)));
         this.segments = new Segments(dir, logId, options.segmentBytes(), options.durability(), preparer);

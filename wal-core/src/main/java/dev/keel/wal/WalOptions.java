@@ -6,19 +6,32 @@ import dev.keel.recovery.FrameDescriptor;
 import dev.keel.recovery.RecoveryMode;
 import dev.keel.recovery.SegmentHeaderDescriptor;
 
+import java.util.function.Consumer;
+
 /**
- * How to open a log. Immutable: each wither checks its value loudly and returns a copy.
+ * How to open a log. Immutable: each wither checks its value loudly and returns a copy (all of
+ * them through {@link #with}, the one copy method). Checks that involve two options whose
+ * order of setting must not matter (a record limit against the segment size or the log buffer)
+ * run at {@code Wal.open}; a value that could never work whatever else is set is refused by its
+ * wither.
  *
  * <pre>
  *   Wal wal = Wal.open(dir, WalOptions.defaults().durability(Durability.FSYNC).segmentBytes(128L << 20));
  * </pre>
+ *
+ * <p>The segment size applies to segments created from now on: a segment's geometry is the one
+ * its header records, so reopening a log with another {@code segmentBytes} fills its last
+ * segment up to that segment's own size, then starts new segments at the new size.
  */
 public final class WalOptions {
     public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
     public static final long MIN_SEGMENT_BYTES = 64L << 10;
     public static final long MAX_SEGMENT_BYTES = 1L << 30;
+    /** The record limit when none is set, unless the segment is too small for it (then: what a segment holds). */
     public static final int DEFAULT_MAX_RECORD_BYTES = 16 << 20;
     public static final int DEFAULT_MAX_BATCH_BYTES = 4 << 20;
+    /** The largest log buffer: it is one off-heap region, addressed with int offsets. */
+    public static final int MAX_LOG_BUFFER_BYTES = 1 << 30;
     /**
      * Two syncs in flight at most. The second batch leaves only once as many bytes wait as the
      * first holds (see Committer): measured here, 64 blocking appenders lose half their records
@@ -27,69 +40,98 @@ public final class WalOptions {
      */
     public static final int DEFAULT_MAX_SYNCS_IN_FLIGHT = 2;
 
-    private final Durability durability;
-    private final long segmentBytes;
-    private final int maxRecordBytes;
-    private final RecoveryMode recoveryMode;
-    private final AioBackend aioBackend;
-    private final int logBufferBytes;
-    private final int maxBatchBytes;
-    private final int maxSyncsInFlight;
+    /** The values, copied by {@link #with} so that an options object never changes. */
+    private static final class Fields implements Cloneable {
+        Durability durability = Durability.FDATASYNC;
+        long segmentBytes = DEFAULT_SEGMENT_BYTES;
+        /** 0: follow the segment size (see {@link #maxRecordBytes()}). */
+        int maxRecordBytes;
+        RecoveryMode recoveryMode = RecoveryMode.TOLERATE_CORRUPTED_TAIL;
+        AioBackend aioBackend;
+        int logBufferBytes;
+        int maxBatchBytes = DEFAULT_MAX_BATCH_BYTES;
+        int maxSyncsInFlight = DEFAULT_MAX_SYNCS_IN_FLIGHT;
 
-    private WalOptions(Durability durability, long segmentBytes, int maxRecordBytes, RecoveryMode recoveryMode,
-                       AioBackend aioBackend, int logBufferBytes, int maxBatchBytes, int maxSyncsInFlight) {
-        this.durability = durability;
-        this.segmentBytes = segmentBytes;
-        this.maxRecordBytes = maxRecordBytes;
-        this.recoveryMode = recoveryMode;
-        this.aioBackend = aioBackend;
-        this.logBufferBytes = logBufferBytes;
-        this.maxBatchBytes = maxBatchBytes;
-        this.maxSyncsInFlight = maxSyncsInFlight;
+        Fields copy() {
+            try {
+                return (Fields) clone();
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    private final Fields f;
+
+    private WalOptions(Fields fields) {
+        this.f = fields;
+    }
+
+    /** The one copy method: a new options object with {@code change} applied to a copy of these values. */
+    private WalOptions with(Consumer<Fields> change) {
+        Fields copy = f.copy();
+        change.accept(copy);
+        return new WalOptions(copy);
     }
 
     /**
-     * FDATASYNC, 64 MiB segments, 16 MiB records at most, TOLERATE_CORRUPTED_TAIL, the best AIO
-     * backend, a log buffer sized for two of the largest records, 4 MiB batches, up to two syncs in flight.
+     * FDATASYNC, 64 MiB segments, records up to 16 MiB (or what one segment holds, if less),
+     * TOLERATE_CORRUPTED_TAIL, the best AIO backend, a log buffer sized for two of the largest
+     * records, 4 MiB batches, up to two syncs in flight.
      */
     public static WalOptions defaults() {
-        return new WalOptions(Durability.FDATASYNC, DEFAULT_SEGMENT_BYTES, DEFAULT_MAX_RECORD_BYTES,
-            RecoveryMode.TOLERATE_CORRUPTED_TAIL, null, 0, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_SYNCS_IN_FLIGHT);
+        return new WalOptions(new Fields());
     }
 
     public WalOptions durability(Durability d) {
         if (d == null) {
             throw new IllegalArgumentException("durability is null");
         }
-        return new WalOptions(d, segmentBytes, maxRecordBytes, recoveryMode, aioBackend, logBufferBytes, maxBatchBytes,
-            maxSyncsInFlight);
+        return with(x -> x.durability = d);
     }
 
-    /** Each segment file's fixed size: a multiple of 4096 between 64 KiB and 1 GiB. */
+    /**
+     * The size of each segment created from now on: a multiple of 4096 between 64 KiB and 1 GiB.
+     * Existing segments keep the size their header records.
+     */
     public WalOptions segmentBytes(long bytes) {
         if (bytes % 4096 != 0 || bytes < MIN_SEGMENT_BYTES || bytes > MAX_SEGMENT_BYTES) {
             throw new IllegalArgumentException("segmentBytes=" + bytes + " must be a multiple of 4096 between "
                 + MIN_SEGMENT_BYTES + " and " + MAX_SEGMENT_BYTES);
         }
-        return new WalOptions(durability, bytes, maxRecordBytes, recoveryMode, aioBackend, logBufferBytes, maxBatchBytes,
-            maxSyncsInFlight);
+        return with(x -> x.segmentBytes = bytes);
     }
 
-    /** The largest payload accepted; at most what one segment can hold (checked at open). */
+    /**
+     * The largest payload accepted. Unset, it is {@link #DEFAULT_MAX_RECORD_BYTES} or what one
+     * segment holds, whichever is less. Set, it must fit a segment (checked at open, naming both
+     * values) and its log buffer of two such frames must fit {@link #MAX_LOG_BUFFER_BYTES}
+     * (checked here).
+     */
     public WalOptions maxRecordBytes(int bytes) {
         if (bytes < 1) {
             throw new IllegalArgumentException("maxRecordBytes=" + bytes + " must be >= 1");
         }
-        return new WalOptions(durability, segmentBytes, bytes, recoveryMode, aioBackend, logBufferBytes, maxBatchBytes,
-            maxSyncsInFlight);
+        long bufferBytes = logBufferBytesFor(bytes);
+        if (bufferBytes > MAX_LOG_BUFFER_BYTES) {
+            throw new IllegalArgumentException("maxRecordBytes=" + bytes + " needs a log buffer of " + bufferBytes
+                + " bytes (two such frames), above MAX_LOG_BUFFER_BYTES=" + MAX_LOG_BUFFER_BYTES + "; the largest record"
+                + " any log accepts is " + largestRecordBytes());
+        }
+        return with(x -> x.maxRecordBytes = bytes);
+    }
+
+    /** The largest {@code maxRecordBytes} whose two frames fit the largest log buffer. */
+    static int largestRecordBytes() {
+        int frames = (MAX_LOG_BUFFER_BYTES - 4096) / 2;
+        return (frames - FrameDescriptor.HEADER_BYTES) & ~(FrameDescriptor.ALIGNMENT - 1);
     }
 
     public WalOptions recoveryMode(RecoveryMode mode) {
         if (mode == null) {
             throw new IllegalArgumentException("recoveryMode is null");
         }
-        return new WalOptions(durability, segmentBytes, maxRecordBytes, mode, aioBackend, logBufferBytes, maxBatchBytes,
-            maxSyncsInFlight);
+        return with(x -> x.recoveryMode = mode);
     }
 
     /**
@@ -105,8 +147,7 @@ public final class WalOptions {
      * or a test's disk model; both the log's write and read contexts are opened from it.
      */
     public WalOptions aioBackend(AioBackend backend) {
-        return new WalOptions(durability, segmentBytes, maxRecordBytes, recoveryMode, backend, logBufferBytes, maxBatchBytes,
-            maxSyncsInFlight);
+        return with(x -> x.aioBackend = backend);
     }
 
     /**
@@ -115,11 +156,11 @@ public final class WalOptions {
      * When it is full, appenders wait: back-pressure, never growth.
      */
     public WalOptions logBufferBytes(int bytes) {
-        if (bytes != 0 && (bytes % 4096 != 0 || bytes < 64 << 10)) {
-            throw new IllegalArgumentException("logBufferBytes=" + bytes + " must be 0 or a multiple of 4096 >= 65536");
+        if (bytes != 0 && (bytes % 4096 != 0 || bytes < 64 << 10 || bytes > MAX_LOG_BUFFER_BYTES)) {
+            throw new IllegalArgumentException("logBufferBytes=" + bytes + " must be 0 or a multiple of 4096 between 65536 and "
+                + MAX_LOG_BUFFER_BYTES);
         }
-        return new WalOptions(durability, segmentBytes, maxRecordBytes, recoveryMode, aioBackend, bytes, maxBatchBytes,
-            maxSyncsInFlight);
+        return with(x -> x.logBufferBytes = bytes);
     }
 
     /** The most bytes the committer takes into one batch of writes before its barrier sync. */
@@ -127,8 +168,7 @@ public final class WalOptions {
         if (bytes < 4096) {
             throw new IllegalArgumentException("maxBatchBytes=" + bytes + " must be >= 4096");
         }
-        return new WalOptions(durability, segmentBytes, maxRecordBytes, recoveryMode, aioBackend, logBufferBytes, bytes,
-            maxSyncsInFlight);
+        return with(x -> x.maxBatchBytes = bytes);
     }
 
     /** Batches whose sync may be in flight at once (flush pipelining): 1 to 8. */
@@ -136,74 +176,81 @@ public final class WalOptions {
         if (syncs < 1 || syncs > 8) {
             throw new IllegalArgumentException("maxSyncsInFlight=" + syncs + " must be between 1 and 8");
         }
-        return new WalOptions(durability, segmentBytes, maxRecordBytes, recoveryMode, aioBackend, logBufferBytes,
-            maxBatchBytes, syncs);
+        return with(x -> x.maxSyncsInFlight = syncs);
     }
 
     public Durability durability() {
-        return durability;
+        return f.durability;
     }
 
     public long segmentBytes() {
-        return segmentBytes;
+        return f.segmentBytes;
     }
 
+    /** The record limit in effect: the one set, else the default capped at what one segment holds. */
     public int maxRecordBytes() {
-        return maxRecordBytes;
+        return f.maxRecordBytes != 0 ? f.maxRecordBytes : (int) Math.min(DEFAULT_MAX_RECORD_BYTES, segmentPayloadLimit());
     }
 
     public RecoveryMode recoveryMode() {
-        return recoveryMode;
+        return f.recoveryMode;
     }
 
     /** The forced backend, or null for the best available. */
     public AioBackend aioBackend() {
-        return aioBackend;
+        return f.aioBackend;
     }
 
     public int maxBatchBytes() {
-        return maxBatchBytes;
+        return f.maxBatchBytes;
     }
 
     public int maxSyncsInFlight() {
-        return maxSyncsInFlight;
+        return f.maxSyncsInFlight;
     }
 
     /** The largest payload a segment of this size can hold. */
     public long segmentPayloadLimit() {
-        return segmentBytes - SegmentHeaderDescriptor.HEADER_BYTES - FrameDescriptor.HEADER_BYTES - 8;
+        return f.segmentBytes - SegmentHeaderDescriptor.HEADER_BYTES - FrameDescriptor.HEADER_BYTES - 8;
     }
 
     /** The log buffer's size in effect. */
     public int effectiveLogBufferBytes() {
-        if (logBufferBytes != 0) {
-            return logBufferBytes;
+        if (f.logBufferBytes != 0) {
+            return f.logBufferBytes;
         }
-        long twoFrames = 2L * FrameDescriptor.frameBytes(maxRecordBytes) + 4096;
-        long rounded = (Math.max(4L << 20, twoFrames) + 4095) / 4096 * 4096;
-        return (int) Math.min(1L << 30, rounded);
+        long rounded = (Math.max(4L << 20, logBufferBytesFor(maxRecordBytes())) + 4095) / 4096 * 4096;
+        assert rounded <= MAX_LOG_BUFFER_BYTES : "maxRecordBytes wither lets through " + maxRecordBytes();
+        return (int) rounded;
+    }
+
+    /** Two of the largest frames and a block: what a log buffer needs for records of this size. */
+    private static long logBufferBytesFor(int recordBytes) {
+        return 2L * FrameDescriptor.frameBytes(recordBytes) + 4096;
     }
 
     /** Checks the options against each other; called by {@code Wal.open}. */
     void validate() {
-        if (maxRecordBytes > segmentPayloadLimit()) {
-            throw new IllegalArgumentException("maxRecordBytes=" + maxRecordBytes + " exceeds what one segment of segmentBytes="
-                + segmentBytes + " can hold (" + segmentPayloadLimit() + ")");
+        if (maxRecordBytes() > segmentPayloadLimit()) {
+            throw new IllegalArgumentException("maxRecordBytes=" + maxRecordBytes() + " exceeds what one segment of segmentBytes="
+                + f.segmentBytes + " can hold (" + segmentPayloadLimit() + ")");
         }
         // A frame never wraps: at a tail index near the end of the ring it needs up to frameBytes - 8
         // bytes of padding first, and the ring keeps one word free, so only twice the largest frame
         // lets it in wherever the tail is. With less, such a record waits forever in an empty ring.
-        long neededBytes = 2L * FrameDescriptor.frameBytes(maxRecordBytes);
+        long neededBytes = 2L * FrameDescriptor.frameBytes(maxRecordBytes());
         if (neededBytes > effectiveLogBufferBytes()) {
             throw new IllegalArgumentException("logBufferBytes=" + effectiveLogBufferBytes() + " cannot hold a record of maxRecordBytes="
-                + maxRecordBytes + " at every ring position: it must be at least " + neededBytes + " (two such frames)");
+                + maxRecordBytes() + " at every ring position: it must be at least " + neededBytes + " (two such frames)");
         }
     }
 
     @Override
     public String toString() {
-        return "WalOptions[durability=" + durability + ", segmentBytes=" + segmentBytes + ", maxRecordBytes=" + maxRecordBytes
-            + ", recoveryMode=" + recoveryMode + ", aioBackend=" + (aioBackend == null ? null : aioBackend.name()) + ", logBufferBytes=" + effectiveLogBufferBytes()
-            + ", maxBatchBytes=" + maxBatchBytes + ", maxSyncsInFlight=" + maxSyncsInFlight + "]";
+        return "WalOptions[durability=" + f.durability + ", segmentBytes=" + f.segmentBytes + ", maxRecordBytes="
+            + maxRecordBytes() + ", recoveryMode=" + f.recoveryMode + ", aioBackend=" + (f.aioBackend == null ? null : f.aioBackend.name())
+            + ", logBufferBytes="
+            + effectiveLogBufferBytes() + ", maxBatchBytes=" + f.maxBatchBytes + ", maxSyncsInFlight=" + f.maxSyncsInFlight
+            + "]";
     }
 }

@@ -47,6 +47,7 @@ final class Appender {
     private final Segments segments;
     private final AioContext ctx;
     private final WalMetrics metrics;
+    /** The size of the segments this log creates from now on (the options'). */
     private final long segmentBytes;
     private final long logId;
     private final long spinNs;
@@ -57,11 +58,16 @@ final class Appender {
     private long nextLsn;
     private long segmentIndex;
     private long segmentOffset;
+    /**
+     * The active segment's own size: the one it was created with, which its header records.
+     * Options may have changed since (a reopen), and a segment never grows past its size.
+     */
+    private long activeSegmentBytes;
     private int salt;
     private boolean closed;
 
     Appender(LogState state, Segments segments, AioContext ctx, WalMetrics metrics, long segmentBytes, long nextLsn,
-             long segmentIndex, long segmentOffset, Durability durability) {
+             long segmentIndex, long segmentOffset, long activeSegmentBytes, Durability durability) {
         this.spinNs = durability == Durability.NONE ? SPIN_NS_WITHOUT_SYNC : 0;
         this.state = state;
         this.segments = segments;
@@ -72,6 +78,7 @@ final class Appender {
         this.nextLsn = nextLsn;
         this.segmentIndex = segmentIndex;
         this.segmentOffset = segmentOffset;
+        this.activeSegmentBytes = activeSegmentBytes;
         this.salt = FrameDescriptor.salt(logId, segmentIndex);
         this.claims = ThreadLocal.withInitial(() -> new Claim(new FrameCodec(state.ring.memory())));
     }
@@ -184,11 +191,11 @@ final class Appender {
     private int reserve(int frameBytes) throws WalFailedException {
         while (true) {
             checkUsable();
-            if (segmentOffset + frameBytes <= segmentBytes || roll()) {
+            if (segmentOffset + frameBytes <= activeSegmentBytes || roll()) {
                 int idx = state.ring.reserve(frameBytes);
                 if (idx >= 0) {
                     segmentOffset += frameBytes;
-                    assert segmentOffset <= segmentBytes : "frame crosses the segment end: " + segmentOffset;
+                    assert segmentOffset <= activeSegmentBytes : "frame crosses the segment end: " + segmentOffset;
                     return idx;
                 }
             }
@@ -205,6 +212,7 @@ final class Appender {
         state.ring.putRollMarker(idx, segmentIndex + 1, nextLsn, segmentOffset);
         segmentIndex++;
         segmentOffset = SegmentHeaderDescriptor.HEADER_BYTES;
+        activeSegmentBytes = segmentBytes;
         salt = FrameDescriptor.salt(logId, segmentIndex);
         segments.add(segmentIndex, nextLsn);
         return true;
@@ -304,11 +312,12 @@ final class Appender {
     }
 
     /** Reopens appending after a truncation, at a new position (the ring is empty). */
-    void resetTo(long nextLsn, long segmentIndex, long segmentOffset) {
+    void resetTo(long nextLsn, long segmentIndex, long segmentOffset, long activeSegmentBytes) {
         synchronized (state.monitor) {
             this.nextLsn = nextLsn;
             this.segmentIndex = segmentIndex;
             this.segmentOffset = segmentOffset;
+            this.activeSegmentBytes = activeSegmentBytes;
             this.salt = FrameDescriptor.salt(logId, segmentIndex);
         }
     }

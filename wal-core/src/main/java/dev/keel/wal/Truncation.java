@@ -36,8 +36,10 @@ final class Truncation {
         long cutOffset = findCutOffset(target, lsn + 1);
         long tailIndex = segs.snapshot().get(segs.count() - 1).index();
         long writtenEnd = target.index() == tailIndex && committerTail != null ? committerTail.size() : wal.options().segmentBytes();
+        long targetBytes;
         try (NativeFile f = NativeFile.open(target.path(), dev.keel.aio.OpenFlag.READ, dev.keel.aio.OpenFlag.WRITE)) {
-            zero(f, cutOffset, Math.min(writtenEnd, f.size()));
+            targetBytes = f.size();
+            zero(f, cutOffset, Math.min(writtenEnd, targetBytes));
         }
         if (committerTail != null) {
             committerTail.close();
@@ -45,7 +47,7 @@ final class Truncation {
         segs.deleteAfter(target.index());
         state.ring.reset();
         state.durableLsn = lsn;
-        appender.resetTo(lsn + 1, target.index(), cutOffset);
+        appender.resetTo(lsn + 1, target.index(), cutOffset, targetBytes);
         wal.restartCommitter(target.index(), segs.openTail(target.index()), cutOffset, lsn);
     }
 

@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -91,18 +92,22 @@ public final class Wal implements AutoCloseable {
             tailIndex = s.index();
             tailOffset = s.endOffsetBytes();
         }
-        preparer.alreadyPrepared(tailIndex + recovered.spareSegments().size());
         long lastLsn = recovered.nextLsn() - 1;
         state.durableLsn = lastLsn;
-        this.appender = new Appender(state, segments, ctx, metrics, options.segmentBytes(), recovered.nextLsn(), tailIndex,
-            tailOffset, options.durability());
-        NativeFile tailFile;
+        NativeFile tailFile = null;
+        long tailBytes;
         try {
+            preparer.alreadyPrepared(tailIndex + usableSpares(recovered.spareSegments(), options.segmentBytes()));
             tailFile = tailIndex == 0 ? null : segments.openTail(tailIndex);
+            // The tail keeps the size it was created with (its header's), whatever the options say now.
+            tailBytes = tailFile == null ? options.segmentBytes() : tailFile.size();
         } catch (IOException | RuntimeException e) {
+            closeQuietly(tailFile);
             closeQuietly(preparer); // its thread and context would outlive a log that never opened
             throw e;
         }
+        this.appender = new Appender(state, segments, ctx, metrics, options.segmentBytes(), recovered.nextLsn(), tailIndex,
+            tailOffset, tailBytes, options.durability());
         if (tailIndex == 0) {
             segments.prepareAhead(1); // a new log: its first segment is needed at once
         }
@@ -114,6 +119,22 @@ public final class Wal implements AutoCloseable {
             options.maxSyncsInFlight(), metrics, tailIndex, tailFile, tailOffset, lastLsn);
         runner = new AgentRunner(new CommitterIdleStrategy(committer), committer::failStop, null, committer);
         AgentRunner.startOnThread(runner);
+    }
+
+    /**
+     * How many of the spare segments recovery found (in index order) can be used as they are:
+     * those prepared at the size new segments get now. The others hold only zeros and are
+     * deleted, with every spare after them, so that the preparer makes them again at this size.
+     */
+    private static int usableSpares(List<Path> spares, long segmentBytes) throws IOException {
+        int usable = 0;
+        while (usable < spares.size() && Files.size(spares.get(usable)) == segmentBytes) {
+            usable++;
+        }
+        for (Path p : spares.subList(usable, spares.size())) {
+            Files.deleteIfExists(p);
+        }
+        return usable;
     }
 
     private static long newLogId() {

@@ -52,12 +52,7 @@ public final class LogRecovery {
 
     public RecoveredLog recover(Path dir) throws IOException {
         long start = System.nanoTime();
-        SegmentFiles.Listing listing = SegmentFiles.list(dir);
-        if (!listing.unknown().isEmpty()) {
-            throw new IOException("log directory " + dir + " holds " + listing.unknown().size()
-                + " file(s) Keel does not own, first " + listing.unknown().get(0).getFileName()
-                + ": move them elsewhere (Keel never writes into a directory it does not own)");
-        }
+        SegmentFiles.Listing listing = SegmentFiles.listOwned(dir);
         if (!dryRun) {
             for (Path p : listing.preparing()) {
                 Files.deleteIfExists(p); // zero-filled, never held a record

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -16,17 +17,33 @@ import java.util.stream.Stream;
  * <pre>
  *   wal-00000000000000000001.seg   segment 1 (index in the name, 20 digits so names sort)
  *   wal-00000000000000000002.prep  a segment being zero-filled; holds no data, safe to delete
+ *   wal-00000000000000000007.spare an old segment (7) that truncateBefore handed back for reuse:
+ *                                  its records are no longer part of the log
  *   keel.lock                      the directory lock (the pid of the owner inside)
  *   keel.clean                     written by a clean close: where the log ends
  *   quarantine/                    what recovery set aside: cut tails, damaged segments
  * </pre>
+ *
+ * <p>Names a file system or an operating system creates by itself at the root of a volume are
+ * ignored (never read, written or refused), so that a log can live at a mount point: only as
+ * directories, and only these: {@link #FILE_SYSTEM_NAMES}.
  */
 public final class SegmentFiles {
     public static final String LOCK_FILE = "keel.lock";
     public static final String CLEAN_FILE = "keel.clean";
     public static final String QUARANTINE_DIR = "quarantine";
+    /**
+     * Directories a file system makes at its root by itself, ignored in a log directory:
+     * {@code lost+found} (ext2/3/4, made by mkfs, refilled by fsck), {@code .snapshot} (NetApp and
+     * other NFS filers), {@code System Volume Information} and {@code $RECYCLE.BIN} (Windows, on
+     * FAT and NTFS volumes), {@code .Trashes}, {@code .fseventsd} and {@code .Spotlight-V100} (macOS).
+     */
+    public static final Set<String> FILE_SYSTEM_NAMES = Set.of("lost+found", ".snapshot", "System Volume Information",
+        "$RECYCLE.BIN", ".Trashes", ".fseventsd", ".Spotlight-V100");
+    private static final Set<String> KEEL_NAMES = Set.of(LOCK_FILE, CLEAN_FILE, QUARANTINE_DIR);
     private static final Pattern SEGMENT = Pattern.compile("wal-(\\d{20})\\.seg");
     private static final Pattern PREPARING = Pattern.compile("wal-(\\d{20})\\.prep");
+    private static final Pattern SPARE = Pattern.compile("wal-(\\d{20})\\.spare");
 
     private SegmentFiles() {
     }
@@ -39,6 +56,17 @@ public final class SegmentFiles {
         return String.format("wal-%020d.prep", index);
     }
 
+    /** The name of a spare file that was segment {@code formerIndex}. */
+    public static String spareName(long formerIndex) {
+        return String.format("wal-%020d.spare", formerIndex);
+    }
+
+    /** The segment index a spare file held before it was handed back, or -1. */
+    public static long formerIndexOf(Path spare) {
+        Matcher m = SPARE.matcher(spare.getFileName().toString());
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    }
+
     public static Path segmentPath(Path dir, long index) {
         return dir.resolve(segmentName(index));
     }
@@ -49,14 +77,15 @@ public final class SegmentFiles {
         return m.matches() ? Long.parseLong(m.group(1)) : -1;
     }
 
-    /** What a log directory holds. */
-    public record Listing(List<Path> segments, List<Path> preparing, List<Path> unknown) {
+    /** What a log directory holds; spares sorted by their former index, oldest first. */
+    public record Listing(List<Path> segments, List<Path> preparing, List<Path> spares, List<Path> unknown) {
     }
 
     /** Lists the directory; segments sorted by index. */
     public static Listing list(Path dir) throws IOException {
         List<Path> segments = new ArrayList<>();
         List<Path> preparing = new ArrayList<>();
+        List<Path> spares = new ArrayList<>();
         List<Path> unknown = new ArrayList<>();
         try (Stream<Path> entries = Files.list(dir)) {
             for (Path p : (Iterable<Path>) entries::iterator) {
@@ -65,13 +94,37 @@ public final class SegmentFiles {
                     segments.add(p);
                 } else if (PREPARING.matcher(name).matches()) {
                     preparing.add(p);
-                } else if (!name.equals(LOCK_FILE) && !name.equals(CLEAN_FILE) && !name.equals(QUARANTINE_DIR)) {
+                } else if (SPARE.matcher(name).matches()) {
+                    spares.add(p);
+                } else if (!KEEL_NAMES.contains(name) && !(FILE_SYSTEM_NAMES.contains(name) && Files.isDirectory(p))) {
                     unknown.add(p);
                 }
             }
         }
         segments.sort((a, b) -> Long.compare(indexOf(a), indexOf(b)));
+        spares.sort((a, b) -> Long.compare(formerIndexOf(a), formerIndexOf(b)));
         unknown.sort(null);
-        return new Listing(segments, preparing, unknown);
+        return new Listing(segments, preparing, spares, unknown);
+    }
+
+    /**
+     * Lists {@code dir} and refuses it when it is not a directory or holds anything Keel does not
+     * own. Checked before Keel creates or changes anything in it.
+     *
+     * @throws IOException naming the path and the first foreign file
+     */
+    public static Listing listOwned(Path dir) throws IOException {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IOException("log directory " + dir + " is " + (Files.isRegularFile(dir) ? "a regular file" : "not a directory")
+                + ": a log is a directory of segment files; give a directory (it is created when missing)");
+        }
+        Listing listing = list(dir);
+        if (!listing.unknown().isEmpty()) {
+            throw new IOException("log directory " + dir.toAbsolutePath() + " holds " + listing.unknown().size()
+                + " file(s) Keel does not own, first " + listing.unknown().get(0).getFileName()
+                + ": move them elsewhere (Keel never writes into a directory it does not own; it ignores only "
+                + "these directories a file system makes itself: " + new java.util.TreeSet<>(FILE_SYSTEM_NAMES) + ")");
+        }
+        return listing;
     }
 }

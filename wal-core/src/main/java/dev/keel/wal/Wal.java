@@ -155,13 +155,18 @@ public final class Wal implements AutoCloseable {
      * recovering the existing one (see {@link WalOptions#recoveryMode}).
      *
      * @throws dev.keel.recovery.CorruptLogException when the recovery mode forbids what was found
-     * @throws IOException when the directory is in use, holds foreign files, or cannot be read
+     * @throws IOException when the directory is in use, is a file, holds files Keel does not own
+     *     (nothing is created in it then; see {@link SegmentFiles} for the names it ignores), or
+     *     cannot be read
      */
     public static Wal open(Path dir, WalOptions options) throws IOException {
         if (dir == null || options == null) {
             throw new IllegalArgumentException("dir and options must not be null");
         }
         options.validate();
+        if (Files.exists(dir)) {
+            SegmentFiles.listOwned(dir); // refuses a file or a foreign directory before anything is created in it
+        }
         Files.createDirectories(dir);
         DirectoryLock lock = DirectoryLock.acquire(dir);
         AioContext ctx = null;

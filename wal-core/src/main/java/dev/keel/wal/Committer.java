@@ -64,6 +64,8 @@ final class Committer implements Agent {
     private long segmentIndex;
     private NativeFile segmentFile;
     private long segmentOffset;
+    /** The active segment's own size (its header's): the tail's may differ from the options'. */
+    private long segmentFileBytes;
     private long lastLsnSeen;
     /** The segment whose successor was last asked for, so it is asked once. */
     private long preparedAheadFor = -1;
@@ -71,7 +73,7 @@ final class Committer implements Agent {
 
     Committer(LogState state, AioContext ctx, Segments segments, Durability durability, int maxBatchBytes,
               int maxSyncsInFlight, WalMetrics metrics, long tailSegmentIndex, NativeFile tailFile,
-              long tailOffset, long lastLsn) {
+              long tailOffset, long tailSegmentBytes, long lastLsn) {
         this.state = state;
         this.ctx = ctx;
         this.segments = segments;
@@ -87,6 +89,7 @@ final class Committer implements Agent {
         this.segmentIndex = tailSegmentIndex;
         this.segmentFile = tailFile;
         this.segmentOffset = tailOffset;
+        this.segmentFileBytes = tailSegmentBytes;
         this.lastLsnSeen = lastLsn;
         this.frameCheck = new FrameCodec(state.ring.memory());
         building.reset();
@@ -180,7 +183,7 @@ final class Committer implements Agent {
         }
         addWrite(b);
         addSync(b, segmentFile, durability == Durability.FSYNC ? SyncMode.FILE : SyncMode.DATA, true);
-        if (segmentOffset > segments.segmentBytes() / 2 && preparedAheadFor != segmentIndex) {
+        if (segmentOffset > segmentFileBytes / 2 && preparedAheadFor != segmentIndex) {
             preparedAheadFor = segmentIndex;
             segments.prepareAhead(segmentIndex + 1);
         }
@@ -241,7 +244,7 @@ final class Committer implements Agent {
             : "LSN " + lsn + " (type " + type + ") after " + lastLsnSeen + ": LSNs must be dense and in ring order";
         lastLsnSeen = lsn;
         segmentOffset += frameBytes;
-        assert segmentOffset <= segments.segmentBytes() : "write crosses the segment end: " + segmentOffset;
+        assert segmentOffset <= segmentFileBytes : "write crosses the segment end: " + segmentOffset;
         walkPosition = pos + frameBytes;
         b.bytes += frameBytes;
     }
@@ -283,6 +286,7 @@ final class Committer implements Agent {
         }
         segmentFile = segments.openForWrite(newIndex);
         segmentIndex = newIndex;
+        segmentFileBytes = segments.segmentBytes();
         segments.encodeHeader(b.header, newIndex, firstLsn);
         b.next().prepareWrite(segmentFile, 0, b.headerAddress(), SegmentHeaderDescriptor.HEADER_BYTES).attachment(b);
         segmentOffset = SegmentHeaderDescriptor.HEADER_BYTES;

@@ -48,7 +48,7 @@ final class Truncation {
         state.ring.reset();
         state.durableLsn = lsn;
         appender.resetTo(lsn + 1, target.index(), cutOffset, targetBytes);
-        wal.restartCommitter(target.index(), segs.openTail(target.index()), cutOffset, lsn);
+        wal.restartCommitter(target.index(), segs.openTail(target.index()), cutOffset, targetBytes, lsn);
     }
 
     /** The file offset of the frame with LSN {@code firstDiscarded}, or where valid data ends. */

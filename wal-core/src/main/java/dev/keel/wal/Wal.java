@@ -111,12 +111,12 @@ public final class Wal implements AutoCloseable {
         if (tailIndex == 0) {
             segments.prepareAhead(1); // a new log: its first segment is needed at once
         }
-        startCommitter(tailIndex, tailFile, tailOffset, lastLsn);
+        startCommitter(tailIndex, tailFile, tailOffset, tailBytes, lastLsn);
     }
 
-    private void startCommitter(long tailIndex, NativeFile tailFile, long tailOffset, long lastLsn) {
+    private void startCommitter(long tailIndex, NativeFile tailFile, long tailOffset, long tailBytes, long lastLsn) {
         committer = new Committer(state, ctx, segments, options.durability(), options.maxBatchBytes(),
-            options.maxSyncsInFlight(), metrics, tailIndex, tailFile, tailOffset, lastLsn);
+            options.maxSyncsInFlight(), metrics, tailIndex, tailFile, tailOffset, tailBytes, lastLsn);
         runner = new AgentRunner(new CommitterIdleStrategy(committer), committer::failStop, null, committer);
         AgentRunner.startOnThread(runner);
     }
@@ -374,8 +374,8 @@ public final class Wal implements AutoCloseable {
         return committer.segmentFile();
     }
 
-    void restartCommitter(long tailIndex, NativeFile tailFile, long tailOffset, long lastLsn) {
-        startCommitter(tailIndex, tailFile, tailOffset, lastLsn);
+    void restartCommitter(long tailIndex, NativeFile tailFile, long tailOffset, long tailBytes, long lastLsn) {
+        startCommitter(tailIndex, tailFile, tailOffset, tailBytes, lastLsn);
     }
 
     // ------------------------------------------------------------------ closing

@@ -1,5 +1,7 @@
 package dev.keel.aio.linuxaio;
 
+import dev.keel.aio.internal.SlotDeque;
+
 /**
  * The ordering state of one file descriptor: what native AIO does not keep by itself. Exists
  * while the descriptor has writes not yet complete or syncs held back; pooled, so steady
@@ -12,7 +14,7 @@ package dev.keel.aio.linuxaio;
  *   <li>{@code appendInKernel}: the one APPEND the kernel has; later ones wait in
  *       {@code heldAppends}, in submission order.</li>
  *   <li>{@code heldSyncs}: SYNCs waiting for earlier writes, in submission order; each slot
- *       counts its own earlier writes still pending.</li>
+ *       counts its own earlier writes still pending ({@link dev.keel.aio.internal.SyncBarrier}).</li>
  *   <li>{@code nextSeq}: the submission order of writes and syncs on this descriptor, so a
  *       completing write knows which held syncs it was ahead of.</li>
  * </ul>
@@ -22,12 +24,11 @@ final class FdOrder {
     int writesPending;
     boolean appendInKernel;
     long nextSeq;
-    final SlotQueue heldAppends;
-    final SlotQueue heldSyncs;
+    final LinkedSlotQueue heldAppends;
+    final SlotDeque heldSyncs = new SlotDeque(4);
 
     FdOrder(int[] nextSlot) {
-        this.heldAppends = new SlotQueue(nextSlot);
-        this.heldSyncs = new SlotQueue(nextSlot);
+        this.heldAppends = new LinkedSlotQueue(nextSlot);
     }
 
     boolean isIdle() {

@@ -10,13 +10,14 @@ import dev.keel.aio.AioRequest;
 import dev.keel.aio.CancelResult;
 import dev.keel.aio.Errno;
 import dev.keel.aio.SyncMode;
+import dev.keel.aio.internal.LeaderFollowerWait;
+import dev.keel.aio.internal.SyncBarrier;
 import org.agrona.BufferUtil;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.StampedLock;
 
@@ -156,9 +157,8 @@ final class LinuxAioContext extends AbstractAioContext {
     private final AioRequest[] requestBySlot;
     private final byte[] kindBySlot;
     private final int[] fdBySlot;
-    private final long[] seqBySlot;
-    /** For a held SYNC: WRITEs and APPENDs submitted before it on its descriptor, not yet complete. */
-    private final int[] earlierWritesBySlot;
+    /** Per slot: position on its descriptor; for a held SYNC, its earlier WRITEs and APPENDs not yet complete. */
+    private final SyncBarrier barrier;
     private final boolean[] heldBySlot;
     private final int[] nextHeld;
     private final Int2ObjectHashMap<FdOrder> orders;
@@ -172,12 +172,8 @@ final class LinuxAioContext extends AbstractAioContext {
     private volatile int postedCount;
     private boolean postedSinceWake;
 
-    /** Guards the leader and the epoch; a leaf lock. */
-    private final ReentrantLock waitLock = new ReentrantLock();
-    private final Condition epochAdvanced = waitLock.newCondition();
-    private volatile long wakeEpoch;
-    private boolean leaderInPoll;
-    private boolean closing;
+    /** The leader sleeps in ppoll on the eventfd, the others on its condition; its lock is a leaf lock. */
+    private final LeaderFollowerWait waiters = new LeaderFollowerWait(this::kickLeader);
 
     /** Read-held while the ring is read, write-held by io_destroy, which unmaps it. */
     private final StampedLock ringGuard = new StampedLock();
@@ -205,8 +201,7 @@ final class LinuxAioContext extends AbstractAioContext {
         this.requestBySlot = new AioRequest[n];
         this.kindBySlot = new byte[n];
         this.fdBySlot = new int[n];
-        this.seqBySlot = new long[n];
-        this.earlierWritesBySlot = new int[n];
+        this.barrier = new SyncBarrier(n);
         this.heldBySlot = new boolean[n];
         this.nextHeld = new int[n];
         this.issueSlots = new int[n];
@@ -317,7 +312,7 @@ final class LinuxAioContext extends AbstractAioContext {
 
     private void acceptWrite(FdOrder order, int slot) {
         order.writesPending++;
-        seqBySlot[slot] = order.nextSeq++;
+        barrier.acceptWrite(slot, order.nextSeq++);
     }
 
     private void acceptSync(int fd, int slot) {
@@ -327,12 +322,12 @@ final class LinuxAioContext extends AbstractAioContext {
             return;
         }
         // writesPending are exactly the writes submitted before this sync and not complete.
-        seqBySlot[slot] = order.nextSeq++;
-        earlierWritesBySlot[slot] = order.writesPending;
-        hold(order.heldSyncs, slot);
+        barrier.acceptSync(slot, order.nextSeq++, order.writesPending);
+        heldBySlot[slot] = true;
+        order.heldSyncs.addLast(slot);
     }
 
-    private void hold(SlotQueue queue, int slot) {
+    private void hold(LinkedSlotQueue queue, int slot) {
         heldBySlot[slot] = true;
         queue.addLast(slot);
     }
@@ -498,7 +493,7 @@ final class LinuxAioContext extends AbstractAioContext {
         if (kind == KIND_APPEND) {
             order.appendInKernel = false;
             int next = order.heldAppends.pollFirst();
-            if (next != SlotQueue.NONE) {
+            if (next != LinkedSlotQueue.NONE) {
                 heldBySlot[next] = false;
                 order.appendInKernel = true;
                 queueForIssue(next);
@@ -510,18 +505,12 @@ final class LinuxAioContext extends AbstractAioContext {
 
     private void writeFinished(FdOrder order, int slot) {
         order.writesPending--;
-        long seq = seqBySlot[slot];
-        for (int s = order.heldSyncs.peekFirst(); s != SlotQueue.NONE; s = order.heldSyncs.after(s)) {
-            if (seqBySlot[s] > seq) {
-                earlierWritesBySlot[s]--;
-            }
-        }
+        barrier.writeCompleted(order.heldSyncs, slot);
     }
 
     /** Held syncs leave in order: a later sync waits for a superset of an earlier one's writes. */
     private void releaseReadySyncs(FdOrder order) {
-        while (!order.heldSyncs.isEmpty() && earlierWritesBySlot[order.heldSyncs.peekFirst()] == 0) {
-            int slot = order.heldSyncs.pollFirst();
+        for (int slot = barrier.pollReady(order.heldSyncs); slot >= 0; slot = barrier.pollReady(order.heldSyncs)) {
             heldBySlot[slot] = false;
             queueForIssue(slot);
         }
@@ -666,20 +655,14 @@ final class LinuxAioContext extends AbstractAioContext {
 
     @Override
     protected void block(int wanted, long timeoutNs) throws AioException {
-        long epoch = wakeEpoch;
-        if (completionsVisible() || !becomeLeader(epoch, timeoutNs)) {
+        long epoch = waiters.epoch();
+        if (completionsVisible() || !waiters.becomeLeader(epoch, timeoutNs)) {
             return;
         }
         try {
             waitForEventFd(timeoutNs);
         } finally {
-            waitLock.lock();
-            try {
-                leaderInPoll = false;
-                advanceEpoch();
-            } finally {
-                waitLock.unlock();
-            }
+            waiters.stepDown();
         }
     }
 
@@ -692,34 +675,6 @@ final class LinuxAioContext extends AbstractAioContext {
             return ringUnmapped || ringHasEvents();
         } finally {
             ringGuard.unlockRead(stamp);
-        }
-    }
-
-    /**
-     * True when the caller is now the leader and must poll the eventfd. Otherwise it followed
-     * the current leader until the epoch moved or its timeout passed, or the epoch had already
-     * moved since {@code epoch} was read (something may have completed: reap first).
-     */
-    private boolean becomeLeader(long epoch, long timeoutNs) {
-        waitLock.lock();
-        try {
-            if (closing || wakeEpoch != epoch) {
-                return false;
-            }
-            if (!leaderInPoll) {
-                leaderInPoll = true;
-                return true;
-            }
-            long remainingNs = timeoutNs;
-            while (wakeEpoch == epoch && remainingNs > 0) {
-                remainingNs = epochAdvanced.awaitNanos(remainingNs);
-            }
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } finally {
-            waitLock.unlock();
         }
     }
 
@@ -749,24 +704,10 @@ final class LinuxAioContext extends AbstractAioContext {
 
     @Override
     protected void interruptBlock() {
-        waitLock.lock();
-        try {
-            advanceEpoch();
-            if (leaderInPoll && !closing) {
-                kickLeader();
-            }
-        } finally {
-            waitLock.unlock();
-        }
+        waiters.wakeAll();
     }
 
-    /** Under waitLock. */
-    private void advanceEpoch() {
-        wakeEpoch++;
-        epochAdvanced.signalAll();
-    }
-
-    /** Under waitLock, with a leader in ppoll. EAGAIN (counter full) needs nothing: it is readable. */
+    /** Under the wait's lock, with a leader in ppoll. EAGAIN (counter full) needs nothing: it is readable. */
     private void kickLeader() {
         long r;
         do {
@@ -782,19 +723,7 @@ final class LinuxAioContext extends AbstractAioContext {
      */
     @Override
     protected void closeBackend() throws AioException {
-        waitLock.lock();
-        try {
-            closing = true;
-            advanceEpoch();
-            if (leaderInPoll) {
-                kickLeader();
-            }
-            while (leaderInPoll) {
-                epochAdvanced.awaitUninterruptibly();
-            }
-        } finally {
-            waitLock.unlock();
-        }
+        waiters.close();
         long r;
         long stamp = ringGuard.writeLock();
         try {

@@ -10,12 +10,11 @@ import dev.keel.aio.AioRequest;
 import dev.keel.aio.CancelResult;
 import dev.keel.aio.Errno;
 import dev.keel.aio.SyncMode;
+import dev.keel.aio.internal.LeaderFollowerWait;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 import static dev.keel.aio.posix.AiocbDescriptor.AIOCB_BYTES;
 import static dev.keel.aio.posix.AiocbDescriptor.AIO_ALLDONE;
@@ -159,10 +158,8 @@ final class PosixAioContext extends AbstractAioContext {
     /** The leader's list: only the leader calls aio_suspend. */
     private final SuspendList suspendList;
 
-    private final ReentrantLock blockLock = new ReentrantLock();
-    private final Condition leaderLeft = blockLock.newCondition();
-    private boolean leaderPresent;
-    private long leaderTerms;
+    /** The leader waits in aio_suspend, the others for it to return; the pipe wakes it, so no kick here. */
+    private final LeaderFollowerWait waiters = new LeaderFollowerWait(null);
 
     PosixAioContext(AioOptions options, QueueCalls queueCalls) throws AioException {
         super(PosixAioBackend.NAME, new AioLimits(options.maxInFlight(), DIRECT_ALIGNMENT_BYTES));
@@ -382,42 +379,13 @@ final class PosixAioContext extends AbstractAioContext {
      */
     @Override
     protected void block(int wanted, long timeoutNs) throws AioException {
-        if (!becomeLeader(timeoutNs)) {
+        if (!waiters.becomeLeader(waiters.epoch(), timeoutNs)) {
             return;
         }
         try {
             lead(timeoutNs);
         } finally {
-            blockLock.lock();
-            try {
-                leaderPresent = false;
-                leaderTerms++;
-                leaderLeft.signalAll();
-            } finally {
-                blockLock.unlock();
-            }
-        }
-    }
-
-    /** True when this thread is now the leader; false after following one until it left or the timeout passed. */
-    private boolean becomeLeader(long timeoutNs) {
-        blockLock.lock();
-        try {
-            if (!leaderPresent) {
-                leaderPresent = true;
-                return true;
-            }
-            long term = leaderTerms;
-            long remainingNs = timeoutNs;
-            while (leaderPresent && term == leaderTerms && remainingNs > 0) {
-                remainingNs = leaderLeft.awaitNanos(remainingNs);
-            }
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } finally {
-            blockLock.unlock();
+            waiters.stepDown();
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.keel.aio.uring;
 
+import dev.keel.aio.internal.SlotDeque;
+
 /**
  * The ordering state of one file descriptor: what keeps its appends in submission order and
  * makes its syncs wait for every earlier write, on a kernel interface that promises neither.
@@ -17,12 +19,11 @@ package dev.keel.aio.uring;
  *                        SYNC ───► heldSyncs ──────────────────► kernel once earlierWrites == 0
  * </pre>
  *
- * <p>Barrier numbering: every sync accepted on the fd takes the next {@code syncsAccepted}
- * number; every write (WRITE or APPEND) records the number the next sync will take, its
- * generation. A write is earlier than a sync exactly when its generation is at most the sync's
- * number. A held or linked sync counts its earlier writes still incomplete; each completing
- * write decrements the syncs it is earlier than. Later syncs wait for a superset, so held syncs
- * become ready in FIFO order, and so do linked ones. Writes submitted after a sync never wait
+ * <p>Barrier numbering: every write (WRITE or APPEND) and sync accepted on the fd takes the
+ * next {@code nextPosition}; a write is earlier than a sync exactly when its position is
+ * lower. A held or linked sync counts its earlier writes still incomplete; each completing
+ * write decrements the syncs it is earlier than ({@link dev.keel.aio.internal.SyncBarrier}).
+ * Later syncs wait for a superset, so held syncs become ready in FIFO order, and so do linked ones. Writes submitted after a sync never wait
  * for it: the log's next batch goes to the kernel while the previous sync is in flight.
  *
  * <p>A linked sync is in the kernel behind its writes; it stays in {@code linkedSyncs} only
@@ -36,30 +37,30 @@ final class FileOrder {
     int fd = -1;
     /** WRITEs and APPENDs accepted on the fd whose final completion has not been processed. */
     int incompleteWrites;
-    /** The number the next sync on this fd takes. */
-    long syncsAccepted;
+    /** The position the next write or sync on this fd takes in its submission order. */
+    long nextPosition;
     /** Syncs waiting for earlier writes, in submission order. */
-    final SlotQueue heldSyncs = new SlotQueue(4);
+    final SlotDeque heldSyncs = new SlotDeque(4);
     /**
      * Linked syncs in the kernel (or parked with their result) whose earlier writes' completions
      * are not all processed yet, in submission order.
      */
-    final SlotQueue linkedSyncs = new SlotQueue(4);
+    final SlotDeque linkedSyncs = new SlotDeque(4);
     /**
      * Chain members waiting for the chain in flight, in submission order: appends, and positioned
      * writes and syncs only while a linked call's chain is being built or a broken chain is re-queued.
      */
-    final SlotQueue heldChain = new SlotQueue(16);
+    final SlotDeque heldChain = new SlotDeque(16);
     /**
      * Members of the current chain that the kernel canceled with it (they never ran), to go
      * first in line again when the chain ends. Only undelivered requests are kept here: a
      * delivered member's slot may already belong to a new request.
      */
-    final SlotQueue relinks = new SlotQueue(16);
+    final SlotDeque relinks = new SlotDeque(16);
     /** Write members (WRITE, APPEND) of the chain in flight whose completion has not been processed yet. */
     int chainOutstanding;
     /** Writes, appends and linkable syncs accepted on the fd in the current submit call, in order. */
-    final SlotQueue callMembers = new SlotQueue(16);
+    final SlotDeque callMembers = new SlotDeque(16);
     /** WRITEs and APPENDs among {@link #callMembers}. */
     int callWrites;
     /** WRITEs (positioned) among {@link #callMembers}: on a DIRECT file a chain takes at most one. */
@@ -78,7 +79,7 @@ final class FileOrder {
             && callMembers.isEmpty() && chainOutstanding == 0 : "recycling a busy file order: " + this;
         fd = newFd;
         incompleteWrites = 0;
-        syncsAccepted = 0;
+        nextPosition = 0;
         callWrites = 0;
         callPositionedWrites = 0;
         lastLinkedSync = -1;

@@ -12,6 +12,8 @@ import dev.keel.aio.CancelResult;
 import dev.keel.aio.Errno;
 import dev.keel.aio.OpenFlag;
 import dev.keel.aio.SyncMode;
+import dev.keel.aio.internal.SlotDeque;
+import dev.keel.aio.internal.SyncBarrier;
 import org.agrona.BufferUtil;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -165,9 +167,8 @@ final class IoUringContext extends AbstractAioContext {
     private final int[] slotGeneration;
     private final byte[] phase;
     private final FileOrder[] slotOrder;
-    private final long[] writeGeneration;
-    private final long[] syncNumber;
-    private final int[] syncEarlierWrites;
+    /** Position in the file's order; for a held or linked sync, its earlier writes not yet complete. */
+    private final SyncBarrier barrier;
     /** A sync issued at the tail of its writes' chain (fixed for the request's life; read by reap after slotRequest). */
     private final boolean[] syncLinked;
     /** A linked sync still in its file's linkedSyncs. */
@@ -192,9 +193,9 @@ final class IoUringContext extends AbstractAioContext {
     private final long[] failedUserData;
 
     // Completions made by the backend itself: canceled held requests, failed submissions (ringLock).
-    private final SlotQueue localDone;
+    private final SlotDeque localDone;
     /** Parked syncs released by a write's completion, posted right after that write (ringLock). */
-    private final SlotQueue releasedSyncs;
+    private final SlotDeque releasedSyncs;
     private volatile int localDoneCount;
     private boolean wakeNeeded;
 
@@ -251,9 +252,7 @@ final class IoUringContext extends AbstractAioContext {
         this.slotGeneration = new int[n];
         this.phase = new byte[n];
         this.slotOrder = new FileOrder[n];
-        this.writeGeneration = new long[n];
-        this.syncNumber = new long[n];
-        this.syncEarlierWrites = new int[n];
+        this.barrier = new SyncBarrier(n);
         this.syncLinked = new boolean[n];
         this.linkTracked = new boolean[n];
         this.parked = new boolean[n];
@@ -263,8 +262,8 @@ final class IoUringContext extends AbstractAioContext {
         this.userCanceled = new boolean[n];
         this.touched = new FileOrder[n];
         this.failedUserData = new long[ring.sqEntries()];
-        this.localDone = new SlotQueue(n);
-        this.releasedSyncs = new SlotQueue(16);
+        this.localDone = new SlotDeque(n);
+        this.releasedSyncs = new SlotDeque(16);
         this.reapedUserData = new long[n];
         this.reapedResults = new int[n];
         this.reapedRequests = new AioRequest[n];
@@ -338,7 +337,7 @@ final class IoUringContext extends AbstractAioContext {
             orders.put(fd, o.reset(fd));
         }
         o.incompleteWrites++;
-        writeGeneration[slot] = o.syncsAccepted;
+        barrier.acceptWrite(slot, o.nextPosition++);
         slotOrder[slot] = o;
         return o;
     }
@@ -355,8 +354,7 @@ final class IoUringContext extends AbstractAioContext {
             return;
         }
         assert o.incompleteWrites > 0 : "an idle file order was kept: " + o;
-        syncNumber[slot] = o.syncsAccepted++;
-        syncEarlierWrites[slot] = o.incompleteWrites;
+        barrier.acceptSync(slot, o.nextPosition++, o.incompleteWrites);
         slotOrder[slot] = o;
         phase[slot] = PHASE_HELD;
         if (o.callWrites == o.incompleteWrites
@@ -386,7 +384,7 @@ final class IoUringContext extends AbstractAioContext {
             FileOrder o = touched[i];
             touched[i] = null;
             o.touched = false;
-            SlotQueue members = o.callMembers;
+            SlotDeque members = o.callMembers;
             int lastLinked = o.lastLinkedSync;
             for (int k = 0; k < members.size(); k++) {
                 int slot = members.get(k);
@@ -752,19 +750,14 @@ final class IoUringContext extends AbstractAioContext {
         boolean removed = o.linkedSyncs.remove(slot);
         assert removed : "linked sync " + slot + " not in " + o;
         linkTracked[slot] = false;
-        SlotQueue held = o.heldSyncs;
-        int at = 0;
-        while (at < held.size() && syncNumber[held.get(at)] < syncNumber[slot]) {
-            at++;
-        }
-        held.insert(at, slot);
+        barrier.insertInOrder(o.heldSyncs, slot);
         phase[slot] = PHASE_HELD;
         return false;
     }
 
     /** The file's chain has completed: canceled members go first in line, then the next chain starts. */
     private void endChain(FileOrder o) {
-        SlotQueue relinks = o.relinks;
+        SlotDeque relinks = o.relinks;
         // Re-queue from the latest chain position down, so they end up in chain order (a selection
         // sort: this runs only after a failure or a cancel broke the chain).
         while (!relinks.isEmpty()) {
@@ -791,18 +784,15 @@ final class IoUringContext extends AbstractAioContext {
      */
     private void completeWrite(FileOrder o, int slot) {
         o.incompleteWrites--;
-        long generation = writeGeneration[slot];
-        SlotQueue held = o.heldSyncs;
-        countDown(held, generation);
-        SlotQueue linked = o.linkedSyncs;
-        countDown(linked, generation);
-        while (!held.isEmpty() && syncEarlierWrites[held.peekFirst()] == 0) {
-            int s = held.pollFirst();
+        SlotDeque held = o.heldSyncs;
+        SlotDeque linked = o.linkedSyncs;
+        barrier.writeCompleted(held, slot);
+        barrier.writeCompleted(linked, slot);
+        for (int s = barrier.pollReady(held); s >= 0; s = barrier.pollReady(held)) {
             heldSyncsIssued.incrementAndGet();
             issue(s, slotRequest.get(s), 0);
         }
-        while (!linked.isEmpty() && syncEarlierWrites[linked.peekFirst()] == 0) {
-            int s = linked.pollFirst();
+        for (int s = barrier.pollReady(linked); s >= 0; s = barrier.pollReady(linked)) {
             linkTracked[s] = false;
             if (parked[s]) {
                 parked[s] = false;
@@ -815,16 +805,6 @@ final class IoUringContext extends AbstractAioContext {
                 : "idle but busy: " + o;
             orders.remove(o.fd);
             spareOrders.addLast(o);
-        }
-    }
-
-    /** One fewer incomplete earlier write for each sync in {@code syncs} that a write of this generation precedes. */
-    private void countDown(SlotQueue syncs, long generation) {
-        for (int i = 0; i < syncs.size(); i++) {
-            int s = syncs.get(i);
-            if (syncNumber[s] >= generation) {
-                syncEarlierWrites[s]--;
-            }
         }
     }
 
@@ -1242,8 +1222,8 @@ final class IoUringContext extends AbstractAioContext {
                     sb.append("\n  slot ").append(slot).append(" phase=").append(phase[slot]).append(" inChain=")
                         .append(inChain[slot]).append(" linked=").append(syncLinked[slot]).append(" tracked=")
                         .append(linkTracked[slot]).append(" parked=").append(parked[slot]).append(" chainPosition=").append(chainPosition[slot]).append(" userCanceled=")
-                        .append(userCanceled[slot]).append(" earlierWrites=").append(syncEarlierWrites[slot])
-                        .append(" gen=").append(writeGeneration[slot]).append(" syncNo=").append(syncNumber[slot])
+                        .append(userCanceled[slot]).append(" earlierWrites=").append(barrier.earlierWrites(slot))
+                        .append(" position=").append(barrier.position(slot))
                         .append(' ').append(r);
                 }
             }

@@ -1,48 +1,50 @@
-package dev.keel.aio.uring;
+package dev.keel.aio.internal;
 
 import java.util.Arrays;
 
 /**
- * A double-ended queue of request slots (small ints) in a growable ring buffer: the held-back
- * and in-chain requests of one file, and the backend's own completions. It grows by doubling
+ * A double-ended queue of request slots (small ints) in a growable array ring: io_uring's
+ * held-back and in-chain requests of one file and its own completions, and the held syncs of
+ * both kernel backends ({@link SyncBarrier}). Unlike linux-aio's {@code LinkedSlotQueue}, a
+ * slot may sit in several deques at once, and the deque is indexable. It grows by doubling
  * while the context warms up and never shrinks, so steady state allocates nothing. Not thread
- * safe: the context guards each queue with its ring lock.
+ * safe: the owning context guards each deque with one of its locks.
  */
-final class SlotQueue {
+public final class SlotDeque {
     private int[] slots;
     private int head;
     private int size;
 
-    SlotQueue(int initialCapacity) {
+    public SlotDeque(int initialCapacity) {
         slots = new int[Math.max(4, Integer.highestOneBit(Math.max(1, initialCapacity - 1)) << 1)];
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return size == 0;
     }
 
     /** The i-th slot from the head. */
-    int get(int i) {
+    public int get(int i) {
         assert i >= 0 && i < size : "index " + i + " of " + size;
         return slots[(head + i) & (slots.length - 1)];
     }
 
-    int peekFirst() {
+    public int peekFirst() {
         assert size > 0 : "empty";
         return slots[head];
     }
 
-    void addLast(int slot) {
+    public void addLast(int slot) {
         ensureRoom();
         slots[(head + size) & (slots.length - 1)] = slot;
         size++;
     }
 
-    void addFirst(int slot) {
+    public void addFirst(int slot) {
         ensureRoom();
         head = (head - 1) & (slots.length - 1);
         slots[head] = slot;
@@ -50,7 +52,7 @@ final class SlotQueue {
     }
 
     /** Inserts {@code slot} so that it becomes the {@code index}-th from the head, the others keeping their order. */
-    void insert(int index, int slot) {
+    public void insert(int index, int slot) {
         assert index >= 0 && index <= size : "index " + index + " of " + size;
         addLast(slot);
         int mask = slots.length - 1;
@@ -60,7 +62,7 @@ final class SlotQueue {
         slots[(head + index) & mask] = slot;
     }
 
-    int pollFirst() {
+    public int pollFirst() {
         assert size > 0 : "empty";
         int slot = slots[head];
         head = (head + 1) & (slots.length - 1);
@@ -69,7 +71,7 @@ final class SlotQueue {
     }
 
     /** Removes the first occurrence of {@code slot}, keeping the others in order. */
-    boolean remove(int slot) {
+    public boolean remove(int slot) {
         int mask = slots.length - 1;
         for (int i = 0; i < size; i++) {
             if (slots[(head + i) & mask] == slot) {
@@ -83,7 +85,7 @@ final class SlotQueue {
         return false;
     }
 
-    void clear() {
+    public void clear() {
         head = 0;
         size = 0;
     }

@@ -1,33 +1,24 @@
 package dev.keel.aio.linuxaio;
 
 /**
- * A FIFO of slots linked through an {@code int[] next} array the context shares between all
- * queues (a slot sits in at most one queue at a time), so holding a request back allocates
- * nothing. Removal from the middle (cancel) and from the tail (a refused batch) walks the
+ * A FIFO of slots, the held appends of one descriptor, linked through an {@code int[] next}
+ * array the context shares between all queues (a slot sits in at most one queue at a time), so
+ * holding a request back allocates nothing. Removal from the middle (cancel) and from the tail (a refused batch) walks the
  * list; both are rare. Not thread safe: guarded by the context's issue lock.
  */
-final class SlotQueue {
+final class LinkedSlotQueue {
     static final int NONE = -1;
 
     private final int[] next;
     private int head = NONE;
     private int tail = NONE;
 
-    SlotQueue(int[] next) {
+    LinkedSlotQueue(int[] next) {
         this.next = next;
     }
 
     boolean isEmpty() {
         return head == NONE;
-    }
-
-    int peekFirst() {
-        return head;
-    }
-
-    /** The slot after {@code slot}, or {@link #NONE}: for walking the queue from {@link #peekFirst()}. */
-    int after(int slot) {
-        return next[slot];
     }
 
     void addLast(int slot) {

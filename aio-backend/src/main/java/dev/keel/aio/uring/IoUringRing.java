@@ -6,6 +6,7 @@ import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static dev.keel.aio.uring.IoUringParamsDescriptor.*;
 
@@ -31,6 +32,9 @@ final class IoUringRing {
     /** SQ ring flags: completions wait in the kernel's overflow list (CQ ring was full). */
     static final int IORING_SQ_CQ_OVERFLOW = 1 << 1;
 
+    private final IoUringSyscalls syscalls;
+    /** io_uring_enter calls made on this ring, to submit or to wait (for tests and diagnostics). */
+    private final AtomicLong enterCalls = new AtomicLong();
     private final int fd;
     private final int sqEntries;
     private final int cqEntries;
@@ -50,7 +54,9 @@ final class IoUringRing {
     private final int cqTailOffset;
     private final int cqesOffset;
 
-    private IoUringRing(int fd, UnsafeBuffer params, long ringAddress, long ringBytes, long sqesAddress, long sqesBytes) {
+    private IoUringRing(IoUringSyscalls syscalls, int fd, UnsafeBuffer params, long ringAddress, long ringBytes,
+                        long sqesAddress, long sqesBytes) {
+        this.syscalls = syscalls;
         this.fd = fd;
         this.sqEntries = params.getInt(SQ_ENTRIES_OFFSET);
         this.cqEntries = params.getInt(CQ_ENTRIES_OFFSET);
@@ -122,37 +128,37 @@ final class IoUringRing {
      *
      * @throws AioException naming io_uring_setup or mmap and the errno, or the missing features
      */
-    static IoUringRing open(int sqEntries, int cqEntries) throws AioException {
+    static IoUringRing open(int sqEntries, int cqEntries, IoUringSyscalls syscalls) throws AioException {
         ByteBuffer paramsMemory = BufferUtil.allocateDirectAligned(128, 64);
         UnsafeBuffer params = new UnsafeBuffer(paramsMemory);
         params.putInt(FLAGS_OFFSET, setupFlags());
         params.putInt(CQ_ENTRIES_OFFSET, cqEntries);
-        int fd = IoUringSyscalls.setup(sqEntries, params.addressOffset());
+        int fd = IoUringNative.setup(sqEntries, params.addressOffset());
         if (fd < 0) {
             throw new AioException("io_uring_setup", null, -fd, explainSetupErrno(-fd));
         }
         String missing = missingFeatures(params.getInt(FEATURES_OFFSET));
         if (missing != null) {
-            IoUringSyscalls.closeFd(fd);
+            IoUringNative.closeFd(fd);
             throw new AioException("io_uring_setup", null, Errno.EOPNOTSUPP.value(), "kernel lacks " + missing);
         }
         long sqRingBytes = params.getInt(SQ_OFF_OFFSET + SQ_ARRAY) + 4L * params.getInt(SQ_ENTRIES_OFFSET);
         long cqRingBytes = params.getInt(CQ_OFF_OFFSET + CQ_CQES)
             + (long) CqeDescriptor.CQE_BYTES * params.getInt(CQ_ENTRIES_OFFSET);
         long ringBytes = Math.max(sqRingBytes, cqRingBytes);
-        long ringAddress = IoUringSyscalls.mapShared(fd, ringBytes, IORING_OFF_SQ_RING);
+        long ringAddress = IoUringNative.mapShared(fd, ringBytes, IORING_OFF_SQ_RING);
         if (ringAddress < 0) {
-            IoUringSyscalls.closeFd(fd);
+            IoUringNative.closeFd(fd);
             throw new AioException("mmap", null, (int) -ringAddress, "io_uring SQ/CQ rings, " + ringBytes + " bytes");
         }
         long sqesBytes = (long) SqeDescriptor.SQE_BYTES * params.getInt(SQ_ENTRIES_OFFSET);
-        long sqesAddress = IoUringSyscalls.mapShared(fd, sqesBytes, IORING_OFF_SQES);
+        long sqesAddress = IoUringNative.mapShared(fd, sqesBytes, IORING_OFF_SQES);
         if (sqesAddress < 0) {
-            IoUringSyscalls.unmap(ringAddress, ringBytes);
-            IoUringSyscalls.closeFd(fd);
+            IoUringNative.unmap(ringAddress, ringBytes);
+            IoUringNative.closeFd(fd);
             throw new AioException("mmap", null, (int) -sqesAddress, "io_uring SQE array, " + sqesBytes + " bytes");
         }
-        return new IoUringRing(fd, params, ringAddress, ringBytes, sqesAddress, sqesBytes);
+        return new IoUringRing(syscalls, fd, params, ringAddress, ringBytes, sqesAddress, sqesBytes);
     }
 
     /**
@@ -164,18 +170,33 @@ final class IoUringRing {
         UnsafeBuffer params = new UnsafeBuffer(paramsMemory);
         params.putInt(FLAGS_OFFSET, setupFlags());
         params.putInt(CQ_ENTRIES_OFFSET, 8);
-        int fd = IoUringSyscalls.setup(4, params.addressOffset());
+        int fd = IoUringNative.setup(4, params.addressOffset());
         if (fd < 0) {
             String why = explainSetupErrno(-fd);
             return "io_uring_setup: " + Errno.format(-fd) + (why == null ? "" : " (" + why + ")");
         }
-        IoUringSyscalls.closeFd(fd);
+        IoUringNative.closeFd(fd);
         String missing = missingFeatures(params.getInt(FEATURES_OFFSET));
         return missing == null ? null : "io_uring_setup: kernel lacks " + missing;
     }
 
     int fd() {
         return fd;
+    }
+
+    /** io_uring_enter on this ring (counted): SQEs consumed, or -errno; EINTR is the caller's to handle. */
+    int enter(int toSubmit, int minComplete, int flags, long argAddress, long argBytes) {
+        enterCalls.incrementAndGet();
+        return syscalls.enter(fd, toSubmit, minComplete, flags, argAddress, argBytes);
+    }
+
+    /** io_uring_register on this ring: 0 or a positive answer, or -errno. */
+    int register(int opcode, long argAddress, int nrArgs) {
+        return syscalls.register(fd, opcode, argAddress, nrArgs);
+    }
+
+    long enterCalls() {
+        return enterCalls.get();
     }
 
     int sqEntries() {
@@ -258,9 +279,9 @@ final class IoUringRing {
 
     /** Unmaps both regions and closes the ring descriptor; reports the first failure. */
     void close() throws AioException {
-        int unmapSqes = IoUringSyscalls.unmap(sqesAddress, sqesBytes);
-        int unmapRing = IoUringSyscalls.unmap(ringAddress, ringBytes);
-        int closed = IoUringSyscalls.closeFd(fd);
+        int unmapSqes = IoUringNative.unmap(sqesAddress, sqesBytes);
+        int unmapRing = IoUringNative.unmap(ringAddress, ringBytes);
+        int closed = IoUringNative.closeFd(fd);
         if (unmapSqes < 0 || unmapRing < 0) {
             throw new AioException("munmap", null, -(unmapSqes < 0 ? unmapSqes : unmapRing), "io_uring ring memory");
         }

@@ -223,7 +223,7 @@ class IoUringBackendTest {
         assertAllBytes(landed, 0, filled, 0x11, "what filled the pipe");
         assertAllBytes(landed, filled, PAGE, 0xA1, "first append");
         assertAllBytes(landed, filled + PAGE, PAGE, 0xB2, "second append");
-        assertEquals(2, c.chainsIssued(), "a's chain, then b's");
+        assertEquals(2, c.ordering().chainsIssued(), "a's chain, then b's");
     }
 
     @Test
@@ -239,7 +239,7 @@ class IoUringBackendTest {
         submit(c, batch);
         assertEquals(1, c.count(AioCounter.SUBMIT_CALLS) - submitsBefore, "one kernel entry for the batch");
         assertEquals(0, c.heldRequests(), "the whole batch is in the kernel, linked");
-        assertEquals(1, c.chainsIssued());
+        assertEquals(1, c.ordering().chainsIssued());
         fifo.drain();
         List<AioRequest> done = awaitCompletions(c, batch.length);
         for (AioRequest r : done) {
@@ -263,7 +263,7 @@ class IoUringBackendTest {
         submit(c, sync);
         assertEquals(1, c.heldRequests(), "the sync waits for the write");
         assertEquals(0, c.count(AioCounter.DATA_SYNCS), "no fdatasync reached the kernel yet");
-        assertEquals(0, c.linkedSyncsIssued(), "the write came from an earlier call: no chain can cover it");
+        assertEquals(0, c.ordering().linkedSyncsIssued(), "the write came from an earlier call: no chain can cover it");
 
         fifo.drain();
         List<AioRequest> done = awaitCompletions(c, 2);
@@ -271,7 +271,7 @@ class IoUringBackendTest {
         assertEquals(PAGE, write.result());
         assertAllBytes(fifo.awaitReceived(filled + PAGE), filled, PAGE, 0x5A, "the write");
         assertEquals(1, c.count(AioCounter.DATA_SYNCS));
-        assertEquals(1, c.heldSyncsIssued(), "issued from the reap path");
+        assertEquals(1, c.ordering().heldSyncsIssued(), "issued from the reap path");
         // fdatasync on a pipe: the kernel's EINVAL comes back on the request.
         assertEquals(Errno.EINVAL, sync.errno());
     }
@@ -294,8 +294,8 @@ class IoUringBackendTest {
         assertEquals(1, c.enterCalls() - enters, "one io_uring_enter for writes and syncs");
         assertEquals(1, c.count(AioCounter.DATA_SYNCS), "the fdatasync went with its writes");
         assertEquals(1, c.count(AioCounter.FILE_SYNCS), "the fsync went with its writes");
-        assertEquals(2, c.linkedSyncsIssued());
-        assertEquals(1, c.chainsIssued(), "W0 -> W1 -> SYNC -> W3 -> SYNC");
+        assertEquals(2, c.ordering().linkedSyncsIssued());
+        assertEquals(1, c.ordering().chainsIssued(), "W0 -> W1 -> SYNC -> W3 -> SYNC");
         assertEquals(0, c.heldRequests());
 
         List<AioRequest> done = awaitCompletions(c, batch.length);
@@ -305,8 +305,8 @@ class IoUringBackendTest {
             assertEquals(r.opcode() == dev.keel.aio.AioOpcode.SYNC ? 0 : PAGE, r.result(), () -> "result of " + r);
         }
         assertEquals(1, c.count(AioCounter.SUBMIT_CALLS) - submits, "reaping issued nothing more");
-        assertEquals(0, c.heldSyncsIssued(), "no sync from the reap path");
-        assertEquals(0, c.parkedSyncs());
+        assertEquals(0, c.ordering().heldSyncsIssued(), "no sync from the reap path");
+        assertEquals(0, c.ordering().parkedSyncs());
         assertEquals(1, c.count(AioCounter.DATA_SYNCS));
         assertEquals(1, c.count(AioCounter.FILE_SYNCS));
         byte[] content = Files.readAllBytes(f.path());
@@ -327,7 +327,7 @@ class IoUringBackendTest {
         submit(c, batch);
         assertEquals(0, c.heldRequests(), "appends, sync and the append after it are all in the kernel");
         assertEquals(1, c.count(AioCounter.DATA_SYNCS));
-        assertEquals(1, c.chainsIssued(), "the append chain was extended with the sync");
+        assertEquals(1, c.ordering().chainsIssued(), "the append chain was extended with the sync");
         Thread.sleep(50);
         // The append is poll-armed on the full pipe; the sync behind it in the chain must not run.
         assertEquals(0, c.poll(new AioRequest[4], 4), "nothing completes while the first append is stuck");
@@ -368,8 +368,8 @@ class IoUringBackendTest {
             new AioRequest().prepareWrite(a, PAGE, AddressOf.buffer(buf) + PAGE, PAGE).tag(3),
             new AioRequest().prepareSync(a, SyncMode.DATA).tag(4)};
         submit(c, batch);
-        assertEquals(1, c.linkedSyncsIssued());
-        assertEquals(2, c.chainsIssued(), "the pipe's append chain and the file's write chain, apart");
+        assertEquals(1, c.ordering().linkedSyncsIssued());
+        assertEquals(2, c.ordering().chainsIssued(), "the pipe's append chain and the file's write chain, apart");
         // If the stuck append or the read were in the file's chain, the sync could not complete.
         List<AioRequest> done = awaitCompletions(c, 4);
         List<Long> tags = done.stream().map(AioRequest::tag).toList();
@@ -413,13 +413,13 @@ class IoUringBackendTest {
             new AioRequest().prepareAppend(log, AddressOf.buffer(bad) + 1, PAGE).tag(1),
             new AioRequest().prepareAppend(log, AddressOf.buffer(third), PAGE).tag(2),
             new AioRequest().prepareSync(log, SyncMode.DATA).tag(3)};
-        long held = c.heldSyncsIssued();
+        long held = c.ordering().heldSyncsIssued();
         order = runChain(c, appends);
         assertEquals(PAGE, appends[0].result());
         assertEquals(Errno.EINVAL, appends[1].errno());
         assertEquals(PAGE, appends[2].result(), "canceled with the chain, it ran again");
         assertEquals(3L, order.get(3), "the sync is delivered after every earlier write: " + order);
-        assertEquals(1, c.heldSyncsIssued() - held, "the sync went again from the reap path, after the re-run append");
+        assertEquals(1, c.ordering().heldSyncsIssued() - held, "the sync went again from the reap path, after the re-run append");
         byte[] content = Files.readAllBytes(log.path());
         assertEquals(2 * PAGE, content.length);
         assertAllBytes(content, 0, PAGE, 0x01, "first append");
@@ -435,28 +435,28 @@ class IoUringBackendTest {
             new AioRequest().prepareWrite(ro, 0, good, PAGE).tag(0),
             new AioRequest().prepareWrite(ro, PAGE, third, PAGE).tag(1),
             new AioRequest().prepareSync(ro, SyncMode.DATA).tag(2)};
-        held = c.heldSyncsIssued();
+        held = c.ordering().heldSyncsIssued();
         order = runChain(c, refused);
         assertEquals(Errno.EBADF, refused[0].errno());
         assertEquals(Errno.EBADF, refused[1].errno(), "its own result, not the chain's ECANCELED");
         assertEquals(2L, order.get(2), "the sync is delivered after every earlier write: " + order);
-        assertEquals(1, c.heldSyncsIssued() - held);
-        assertEquals(0, c.parkedSyncs());
+        assertEquals(1, c.ordering().heldSyncsIssued() - held);
+        assertEquals(0, c.ordering().parkedSyncs());
     }
 
     /** Submits writes ending in a sync, checks that the sync was linked and ran twice, succeeding; returns the delivery order. */
     private List<Long> runChain(IoUringContext c, AioRequest[] batch) throws AioException {
-        long linked = c.linkedSyncsIssued();
+        long linked = c.ordering().linkedSyncsIssued();
         long syncs = c.count(AioCounter.DATA_SYNCS);
-        long reissues = c.reissues();
+        long reissues = c.ordering().reissues();
         submit(c, batch);
-        assertEquals(1, c.linkedSyncsIssued() - linked, "linked behind the writes");
+        assertEquals(1, c.ordering().linkedSyncsIssued() - linked, "linked behind the writes");
         List<Long> order = awaitCompletions(c, batch.length).stream().map(AioRequest::tag).toList();
         AioRequest sync = batch[batch.length - 1];
         assertEquals(RequestState.COMPLETED, sync.state(), "never canceled for another's failure: " + sync);
         assertEquals(0, sync.result(), "a real fdatasync, run again: " + sync);
         assertEquals(2, c.count(AioCounter.DATA_SYNCS) - syncs, "once in the chain, once again");
-        assertTrue(c.reissues() - reissues >= 1);
+        assertTrue(c.ordering().reissues() - reissues >= 1);
         return order;
     }
 
@@ -471,19 +471,19 @@ class IoUringBackendTest {
         }
         batch[4] = new AioRequest().prepareSync(f, SyncMode.DATA).tag(4);
         submit(c, batch);
-        assertEquals(0, c.linkedSyncsIssued(), "a chain would run the four writes one after another");
+        assertEquals(0, c.ordering().linkedSyncsIssued(), "a chain would run the four writes one after another");
         assertEquals(1, c.heldRequests(), "the sync is held until they complete");
         assertEquals(0, c.count(AioCounter.DATA_SYNCS));
         List<Long> order = awaitCompletions(c, 5).stream().map(AioRequest::tag).toList();
         assertEquals(4L, order.get(4), "sync last: " + order);
         assertEquals(0, batch[4].result());
-        assertEquals(1, c.heldSyncsIssued());
+        assertEquals(1, c.ordering().heldSyncsIssued());
 
         AioRequest[] single = {
             new AioRequest().prepareWrite(f, 0, buf, PAGE).tag(0),
             new AioRequest().prepareSync(f, SyncMode.DATA).tag(1)};
         submit(c, single);
-        assertEquals(1, c.linkedSyncsIssued(), "behind one DIRECT write it is linked");
+        assertEquals(1, c.ordering().linkedSyncsIssued(), "behind one DIRECT write it is linked");
         awaitCompletions(c, 2);
         assertEquals(0, single[1].result());
     }
@@ -519,7 +519,7 @@ class IoUringBackendTest {
         assertEquals(Errno.EINVAL, batch[1].errno(), "the misaligned DIRECT append fails");
         assertEquals(RequestState.COMPLETED, batch[2].state(), "the kernel canceled it with the chain; it ran again");
         assertEquals(PAGE, batch[2].result());
-        assertTrue(c.chainsIssued() >= 2, "the canceled rest of the chain went back as a new chain");
+        assertTrue(c.ordering().chainsIssued() >= 2, "the canceled rest of the chain went back as a new chain");
         byte[] content = Files.readAllBytes(f.path());
         assertEquals(2 * PAGE, content.length);
         assertAllBytes(content, 0, PAGE, 0x01, "first append");
@@ -625,7 +625,7 @@ class IoUringBackendTest {
     @Test
     void completionsThatOverflowTheRingWaitInTheKernelUntilReapFlushesThem() throws Exception {
         // A CQ as small as the SQ: four reads and the wakeup NOP make five completions for four entries.
-        IoUringContext c = track(new IoUringContext(AioOptions.defaults().maxInFlight(4), 4));
+        IoUringContext c = track(new IoUringContext(AioOptions.defaults().maxInFlight(4), 4, IoUringSyscalls.KERNEL));
         assertEquals(4, c.cqEntries());
         Path p = dir.resolve("overflow.bin");
         Files.write(p, new byte[4 * PAGE]);
@@ -737,8 +737,8 @@ class IoUringBackendTest {
             }
         }
         System.out.println("randomMix: cancel answers " + Arrays.toString(CancelResult.values()) + " = "
-            + Arrays.toString(byAnswer) + ", chains " + c.chainsIssued() + ", re-issued " + c.reissues()
-            + ", syncs linked " + c.linkedSyncsIssued() + " held " + c.heldSyncsIssued() + " parked " + c.parkedSyncs());
+            + Arrays.toString(byAnswer) + ", chains " + c.ordering().chainsIssued() + ", re-issued " + c.ordering().reissues()
+            + ", syncs linked " + c.ordering().linkedSyncsIssued() + " held " + c.ordering().heldSyncsIssued() + " parked " + c.ordering().parkedSyncs());
     }
 
     private CancelResult[] submitWithCancels(IoUringContext c, AioRequest[] reqs, java.util.Random rnd) throws AioException {
@@ -837,7 +837,7 @@ class IoUringBackendTest {
             assertEquals(PAGE, chain[i].result(), "member " + i + " canceled by the kernel with its chain, run again");
         }
         assertEquals(0L, done.get(0).tag(), "the canceled head is delivered first");
-        assertTrue(c.reissues() >= 3, "three members went back to the kernel");
+        assertTrue(c.ordering().reissues() >= 3, "three members went back to the kernel");
         byte[] landed = fifo.awaitReceived(filled + 3 * PAGE);
         for (int i = 1; i < 4; i++) {
             assertAllBytes(landed, filled + (i - 1) * PAGE, PAGE, 0x60 + i, "member " + i);
@@ -901,7 +901,7 @@ class IoUringBackendTest {
 
     @Test
     void aFailedRegistrationNamesTheLimitToRaise() {
-        String hint = IoUringContext.registrationHint(Errno.ENOMEM.value(), 2, 1 << 20);
+        String hint = RegisteredBuffers.hint(Errno.ENOMEM.value(), 2, 1 << 20);
         assertTrue(hint.startsWith("2 buffers, 1048576 bytes: over RLIMIT_MEMLOCK ("), hint);
         assertTrue(hint.contains("ulimit -l"), hint);
     }

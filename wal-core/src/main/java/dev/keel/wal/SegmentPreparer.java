@@ -146,16 +146,25 @@ final class SegmentPreparer implements AutoCloseable {
         Path prep = dir.resolve(SegmentFiles.preparingName(index));
         try (NativeFile f = NativeFile.open(prep, OpenFlag.WRITE, OpenFlag.CREATE)) {
             f.truncate(0);
-            zeroFill(f);
+            zeroFill(f, index);
             AioRequest[] sync = {new AioRequest().prepareSync(f, SyncMode.FILE)};
             ctx.submitAndWait(sync, 0, 1);
-            failIfError(sync[0], prep, 0);
+            failIfError(sync[0], prep, 0, index);
+        } catch (IOException | RuntimeException e) {
+            // A partial .prep holds no record; left behind it would keep the disk full (and on a
+            // full disk nothing else could free that space for the log).
+            try {
+                Files.deleteIfExists(prep);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
         Files.move(prep, target, StandardCopyOption.ATOMIC_MOVE);
         NativeFile.syncDirectory(dir);
     }
 
-    private void zeroFill(NativeFile f) throws IOException {
+    private void zeroFill(NativeFile f, long index) throws IOException {
         ByteBuffer zeros = BufferUtil.allocateDirectAligned(ZERO_CHUNK_BYTES, 4096);
         AioRequest[] window = new AioRequest[CHUNKS_IN_FLIGHT];
         for (int i = 0; i < window.length; i++) {
@@ -170,23 +179,30 @@ final class SegmentPreparer implements AutoCloseable {
             }
             ctx.submitAndWait(window, 0, n);
             for (int i = 0; i < n; i++) {
-                failIfError(window[i], f.path(), window[i].offset());
+                failIfError(window[i], f.path(), window[i].offset(), index);
             }
         }
     }
 
-    private void failIfError(AioRequest r, Path path, long offset) throws IOException {
+    private void failIfError(AioRequest r, Path path, long offset, long index) throws IOException {
         int res = r.result();
         if (res >= 0 && (r.opcode() != AioOpcode.WRITE || res == r.length())) {
             return;
         }
         Errno errno = res < 0 ? Errno.of(-res) : Errno.ENOSPC;
         if (errno.isOutOfSpace()) {
-            throw new AioException("write", path, errno.value(), "no space left in " + dir + " for a new segment: needs "
-                + segmentBytes + " bytes; free space or remove old segments with truncateBefore");
+            throw new AioException("write", path, errno.value(), outOfSpaceAdvice(index));
         }
         throw new AioException(r.opcode() == AioOpcode.SYNC ? "fsync" : "write", path,
             res < 0 ? -res : Errno.EIO.value(), res >= 0 ? "short write of " + res + " bytes at " + offset : null);
+    }
+
+    /** What a full disk needs, and which option or call makes the need smaller. */
+    private String outOfSpaceAdvice(long index) {
+        String advice = "no space left in " + dir + " for segment " + index + ": a segment needs " + segmentBytes
+            + " bytes (WalOptions.segmentBytes; free space, or reopen with a smaller WalOptions.segmentBytes, at least "
+            + WalOptions.MIN_SEGMENT_BYTES + ": existing segments keep their size";
+        return advice + (index > 1 ? ", or drop old segments with Wal.truncateBefore)" : ")");
     }
 
     @Override

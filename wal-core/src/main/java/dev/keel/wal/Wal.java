@@ -393,7 +393,7 @@ public final class Wal implements AutoCloseable {
             closed = true;
             IOException failure = null;
             try {
-                if (state.failure == null) {
+                if (state.failure == null && segments.count() > 0) {
                     appender.close();
                     appender.appendCommitMarker();
                     syncAppended();

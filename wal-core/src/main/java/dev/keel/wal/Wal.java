@@ -11,6 +11,7 @@ import dev.keel.recovery.CleanShutdown;
 import dev.keel.recovery.FrameDescriptor;
 import dev.keel.recovery.LogRecovery;
 import dev.keel.recovery.RecoveredLog;
+import dev.keel.recovery.RecoveryMode;
 import dev.keel.recovery.RecoveryReport;
 import dev.keel.recovery.SegmentFiles;
 import dev.keel.recovery.SegmentInfo;
@@ -187,6 +188,18 @@ public final class Wal implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens the log in {@code dir} for reading only: no lock taken, nothing created, repaired or
+     * deleted; see {@link ReadOnlyWal}. Usable on read-only media and beside a writer.
+     *
+     * @throws java.nio.file.NoSuchFileException when {@code dir} does not exist
+     * @throws dev.keel.recovery.CorruptLogException when the recovery mode forbids what was found
+     * @throws IOException when {@code dir} is a file or holds files Keel does not own
+     */
+    public static ReadOnlyWal openReadOnly(Path dir, WalOptions options) throws IOException {
+        return ReadOnlyWal.open(dir, options);
+    }
+
     private static void closeQuietly(AutoCloseable c) {
         if (c != null) {
             try {
@@ -325,13 +338,9 @@ public final class Wal implements AutoCloseable {
     /** A reader from {@code fromLsn} (between {@link #firstLsn()} and {@link #lastLsn()} + 1). */
     public WalReader reader(long fromLsn) throws IOException {
         checkOpen();
-        long first = Math.max(1, firstLsn());
-        long last = lastLsn();
-        if (fromLsn < first || fromLsn > last + 1) {
-            throw new IllegalArgumentException("fromLsn=" + fromLsn + " is outside the log: first LSN " + first + ", last LSN "
-                + last + " (a reader may start at last + 1 to tail the log)");
-        }
-        return new WalReader(this, fromLsn);
+        ReadSource.checkStart(fromLsn, firstLsn(), lastLsn());
+        return new WalReader(new ReadSource(segments, readCtx,
+            options.recoveryMode() == RecoveryMode.SKIP_ANY_CORRUPTED_RECORDS, this::durableLsn, this::checkOpen), fromLsn);
     }
 
     /** Deletes, durably, every whole segment whose records all precede {@code lsn}. */

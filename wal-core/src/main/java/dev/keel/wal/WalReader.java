@@ -1,7 +1,6 @@
 package dev.keel.wal;
 
 import dev.keel.recovery.FrameDescriptor;
-import dev.keel.recovery.RecoveryMode;
 import dev.keel.recovery.SegmentCursor;
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.bytes.PointerBytesStore;
@@ -15,7 +14,7 @@ import java.nio.ByteBuffer;
  * log by calling it again. Only durable records are ever returned. One thread per reader.
  */
 public final class WalReader implements AutoCloseable {
-    private final Wal wal;
+    private final ReadSource log;
     private final boolean skipDamage;
     private long nextLsn;
     private SegmentCursor cursor;
@@ -23,10 +22,10 @@ public final class WalReader implements AutoCloseable {
     private boolean closed;
     private PointerBytesStore pointer;
 
-    WalReader(Wal wal, long fromLsn) {
-        this.wal = wal;
+    WalReader(ReadSource log, long fromLsn) {
+        this.log = log;
         this.nextLsn = fromLsn;
-        this.skipDamage = wal.options().recoveryMode() == RecoveryMode.SKIP_ANY_CORRUPTED_RECORDS;
+        this.skipDamage = log.skipDamage();
     }
 
     /** Moves to the next durable record; false when there is none (yet). */
@@ -34,8 +33,8 @@ public final class WalReader implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("reader is closed");
         }
-        wal.checkOpen();
-        while (nextLsn <= wal.durableLsn()) {
+        log.checkOpen().run();
+        while (nextLsn <= log.durableLsn().getAsLong()) {
             if (cursor == null && !openCursor()) {
                 return false;
             }
@@ -43,29 +42,29 @@ public final class WalReader implements AutoCloseable {
                 if (cursor.type() != FrameDescriptor.TYPE_RECORD || cursor.lsn() < nextLsn) {
                     continue;
                 }
-                if (cursor.lsn() > wal.durableLsn()) {
+                if (cursor.lsn() > log.durableLsn().getAsLong()) {
                     return false;
                 }
                 lsn = cursor.lsn();
                 nextLsn = lsn + 1;
                 return true;
             }
-            Segments.Ref after = wal.segments().after(cursor.index());
+            Segments.Ref after = log.segments().after(cursor.index());
             if (after == null || after.firstLsn() > nextLsn && !skipDamage) {
                 return false;
             }
             cursor.close();
-            cursor = new SegmentCursor(wal.readContext(), after.path(), after.index(), wal.segments().logId());
+            cursor = new SegmentCursor(log.readContext(), after.path(), after.index(), log.segments().logId());
         }
         return false;
     }
 
     private boolean openCursor() throws IOException {
-        Segments.Ref ref = wal.segments().find(nextLsn);
+        Segments.Ref ref = log.segments().find(nextLsn);
         if (ref == null) {
             return false;
         }
-        cursor = new SegmentCursor(wal.readContext(), ref.path(), ref.index(), wal.segments().logId());
+        cursor = new SegmentCursor(log.readContext(), ref.path(), ref.index(), log.segments().logId());
         return true;
     }
 

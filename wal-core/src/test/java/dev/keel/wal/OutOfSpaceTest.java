@@ -22,7 +22,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * ENOSPC at the very first segment: the log fails stop, leaves no partial segment filling the
@@ -31,12 +30,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class OutOfSpaceTest {
-    /** Set by CI (.ci/run), which runs as root: there the tmpfs test must run, never skip. */
-    private static final boolean TMPFS_REQUIRED = System.getenv("KEEL_REQUIRE_TMPFS") != null;
-
     @TempDir
     Path dir;
-    private Path mounted;
+    private Tmpfs mounted;
     /** The failing log, closed here too when an assertion fails first: an open log keeps the mount busy. */
     private Wal opened;
 
@@ -50,7 +46,7 @@ class OutOfSpaceTest {
             }
         }
         if (mounted != null) {
-            run("umount", mounted.toString());
+            mounted.close();
         }
     }
 
@@ -69,13 +65,8 @@ class OutOfSpaceTest {
 
     @Test
     void aFourMebibyteFileSystemRefusesDefaultSegmentsCleanlyAndTakesSmallOnes() throws Exception {
-        Path mnt = Files.createDirectory(dir.resolve("mnt"));
-        String why = run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt.toString());
-        if (why != null) {
-            assertFalse(TMPFS_REQUIRED, "KEEL_REQUIRE_TMPFS is set but a 4 MiB tmpfs cannot be mounted: " + why);
-            assumeTrue(false, "needs to mount a 4 MiB tmpfs (root, mount allowed): " + why);
-        }
-        mounted = mnt;
+        mounted = Tmpfs.mount(dir, "4m");
+        Path mnt = mounted.path();
         long freeBefore = Files.getFileStore(mnt).getUsableSpace();
         try (Wal idle = Wal.open(mnt)) {
             assertEquals(0, idle.lastLsn()); // the first segment is being prepared (and fails) in the background
@@ -122,17 +113,5 @@ class OutOfSpaceTest {
         try (Stream<Path> s = Files.list(d)) {
             return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(suffix)).toList();
         }
-    }
-
-    /** Runs a command; null when it succeeded, else what it printed. */
-    private static String run(String... command) throws Exception {
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            return e.getMessage();
-        }
-        String out = new String(p.getInputStream().readAllBytes()).trim();
-        return p.waitFor() == 0 ? null : command[0] + " exited " + p.exitValue() + ": " + out;
     }
 }

@@ -145,7 +145,6 @@ final class Appender {
             state.ring.buffer().putBytes(c.idx + FrameDescriptor.HEADER_BYTES, buffer, srcIndex, length);
         }
         publish(c, length, c.lsn, type);
-        wakeCommitter();
         return c.lsn;
     }
 
@@ -240,13 +239,41 @@ final class Appender {
         }
     }
 
-    /** Wakes the committer if it may be blocked; the full fence orders our publish before the flag read. */
+    /**
+     * Wakes the committer if it is parked; the full fence orders our publish (or release of
+     * leadership) before the flag read. The flag is cleared so that 64 appenders do not all
+     * make the wake-up call. (While batches are in flight the committer waits on the completion
+     * port and needs no waking: frames published then wait for that completion anyway.)
+     */
     void wakeCommitter() {
         VarHandle.fullFence();
-        if (state.committerSleeping) {
-            state.committerSleeping = false;
-            ctx.wakeup();
+        if (state.committerWaiting == LogState.COMMITTER_PARKED) {
+            state.committerWaiting = LogState.COMMITTER_RUNNING;
+            LockSupport.unpark(state.committerThread);
         }
+    }
+
+    /**
+     * The blocking append's wait: when the log is idle (leadership free: the committer has
+     * nothing in flight), lead the write group on this thread; else leave it to the committer.
+     * After leading, the committer is woken only if frames were left behind (appenders that
+     * arrived while this thread was in the kernel): they join the committer's next group.
+     */
+    void awaitDurableOrLead(long lsn, Committer committer) throws WalFailedException {
+        if (state.leadership.tryAcquire()) {
+            try {
+                committer.lead(lsn);
+            } finally {
+                state.leadership.release();
+            }
+            VarHandle.fullFence();
+            if (state.committerWaiting == LogState.COMMITTER_PARKED && state.leadership.isFree() && committer.hasPublished()) {
+                wakeCommitter();
+            }
+        } else {
+            wakeCommitter();
+        }
+        awaitDurable(lsn);
     }
 
     /**

@@ -16,8 +16,10 @@ import org.agrona.BufferUtil;
 import org.agrona.concurrent.Agent;
 
 import java.io.IOException;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The one thread that writes the log (Aether's group commit): it takes every frame published in
@@ -100,13 +102,31 @@ final class Committer implements Agent {
         return "keel-wal-committer";
     }
 
+    @Override
+    public void onStart() {
+        state.committerThread = Thread.currentThread();
+    }
+
+    @Override
+    public void onClose() {
+        if (state.leadership.isHeldByCurrentThread()) {
+            state.leadership.release();
+        }
+    }
+
     /**
-     * One pass: reap what completed (moving the durable LSN), submit the next batch, and only
-     * then wake the appenders whose records became durable. Waking dozens of threads costs
-     * a futex call each; doing it after the submit lets the next sync run meanwhile.
+     * One pass, holding write leadership (taken here when free; a lone appender may hold it):
+     * reap what completed (moving the durable LSN), submit the next batch, and only then wake
+     * the appenders whose records became durable. Waking dozens of threads costs a futex call
+     * each; doing it after the submit lets the next sync run meanwhile.
      */
     @Override
     public int doWork() throws Exception {
+        // Leadership is taken only for work: a committer that woke with nothing to do must not
+        // hold it while a lone appender arrives.
+        if (!state.leadership.isHeldByCurrentThread() && (!hasPublished() || !state.leadership.tryAcquire())) {
+            return 0;
+        }
         int work = reap(ctx.poll(completions, completions.length));
         if (state.failure == null) {
             work += submitBatch();
@@ -123,8 +143,16 @@ final class Committer implements Agent {
         return inFlight.isEmpty() && state.ring.wordAt(walkPosition) == 0 && !building.hasContent();
     }
 
-    /** Called by the idle strategy when a pass found nothing to do. */
+    /**
+     * Called by the idle strategy when a pass found nothing to do. With batches in flight it
+     * waits on the completion port; with nothing in flight it gives up leadership and parks, so
+     * that a lone appender can lead.
+     */
     void idle() throws IOException {
+        if (!state.leadership.isHeldByCurrentThread()) {
+            parkUntilWork();
+            return;
+        }
         long spinUntil = System.nanoTime() + SPIN_NS;
         while (System.nanoTime() < spinUntil) {
             if (!inFlight.isEmpty() ? ctx.inFlight() > 0 && pollOnce() : hasPublished()) {
@@ -133,16 +161,31 @@ final class Committer implements Agent {
             Thread.onSpinWait();
         }
         if (!inFlight.isEmpty()) {
+            // Frames published meanwhile wait for this completion (the pipelining rule held
+            // them back), so appenders need not wake this wait.
             reap(ctx.await(completions, 1, completions.length, BLOCK_NS));
             return;
         }
-        state.committerSleeping = true;
+        if (!hasPublished()) {
+            state.leadership.release();
+            parkUntilWork();
+        }
+    }
+
+    /**
+     * Parks until an appender publishes or a leading appender gives leadership back with work
+     * left. The flag is set before the last look (and the wakers look at the flag after their
+     * publish or release), so a wake-up cannot fall between the look and the park.
+     */
+    private void parkUntilWork() {
+        state.committerWaiting = LogState.COMMITTER_PARKED;
         try {
-            if (!hasPublished() && !stopRequested) {
-                reap(ctx.await(completions, 1, completions.length, BLOCK_NS));
+            VarHandle.fullFence();
+            if (!stopRequested && !(state.leadership.isFree() && hasPublished())) {
+                LockSupport.parkNanos(this, BLOCK_NS);
             }
         } finally {
-            state.committerSleeping = false;
+            state.committerWaiting = LogState.COMMITTER_RUNNING;
         }
     }
 
@@ -150,13 +193,52 @@ final class Committer implements Agent {
         return reap(ctx.poll(completions, completions.length)) > 0;
     }
 
-    private boolean hasPublished() {
+    /** Published frames not yet in a submitted batch; racy unless the caller holds leadership. */
+    boolean hasPublished() {
         return state.failure == null && (state.ring.wordAt(walkPosition) != 0 || building.hasContent());
+    }
+
+    /**
+     * The lone writer's path (RocksDB's write-group leader): the calling appender holds
+     * leadership, found nothing in flight, and drives the write path itself until {@code lsn}
+     * is durable: it submits everything published (its own frame and any that arrived before),
+     * waits for the completions in the kernel, and moves the durable LSN, with no thread
+     * hand-off. Appenders arriving meanwhile cannot take leadership; they wake the committer,
+     * which takes over once this leader gives leadership back. Returns early when the log
+     * failed, when an earlier frame is not yet published (its appender will lead or wake the
+     * committer), or at a segment roll (the committer's); the caller then waits as any
+     * appender does.
+     */
+    void lead(long lsn) {
+        assert state.leadership.isHeldByCurrentThread();
+        // An interrupt cannot undo the append, and the AIO waits return at once while the flag
+        // is set: clear it while leading (no spinning), set it again after.
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (state.durableLsn < lsn && state.failure == null) {
+                if (inFlight.isEmpty() && submitBatch() == 0) {
+                    break;
+                }
+                reap(ctx.await(completions, 1, completions.length, BLOCK_NS));
+                interrupted |= Thread.interrupted();
+            }
+        } catch (Throwable e) {
+            failStop(e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        ready.complete(null);
     }
 
     void requestStop() {
         stopRequested = true;
         ctx.wakeup();
+        Thread t = state.committerThread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
     }
 
     // ------------------------------------------------------------------ building a batch
@@ -214,8 +296,14 @@ final class Committer implements Agent {
                 addWrite(b);
                 walkPosition = pos + capacity - LogBuffer.index(pos, capacity);
             } else if (word == LogBuffer.ROLL_WORD) {
-                if (b.count > 0 || b.pieceBytes > 0) {
+                if (b.hasContent()) {
                     b.cut = true;
+                    return;
+                }
+                if (Thread.currentThread() != state.committerThread) {
+                    // A roll may wait for the segment preparer (and an interrupt there would
+                    // fail the log): the committer's job, never a leading appender's. Rare:
+                    // once a segment.
                     return;
                 }
                 roll(b, pos);

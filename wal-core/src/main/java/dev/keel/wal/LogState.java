@@ -13,8 +13,16 @@ final class LogState {
     volatile long durableLsn;
     /** Set once, when the log fails stop. */
     volatile WalFailedException failure;
-    /** True while the committer may be blocked waiting for work: appenders then wake it. */
-    volatile boolean committerSleeping;
+    /** The committer is running (or its state is unknown): nobody needs to wake it. */
+    static final int COMMITTER_RUNNING = 0;
+    /** The committer is parked without leadership: wake it with {@code LockSupport.unpark}. */
+    static final int COMMITTER_PARKED = 1;
+    /** COMMITTER_RUNNING or COMMITTER_PARKED; appenders read it after publishing to decide how to wake the committer. */
+    volatile int committerWaiting;
+    /** The committer's thread, set when it starts. */
+    volatile Thread committerThread;
+    /** Who drives the write path (the committer, or a lone appender leading its own write group). */
+    final WriteLeadership leadership = new WriteLeadership();
     /** Appenders waiting for ring space (guarded by monitor). */
     int spaceWaiters;
 

@@ -67,7 +67,8 @@ public final class Wal implements AutoCloseable {
     private final SegmentPreparer preparer;
     private final WalMetrics metrics = new WalMetrics();
     private final Appender appender;
-    private Committer committer;
+    /** Replaced when a truncation restarts the committer; appenders read it to lead. */
+    private volatile Committer committer;
     private AgentRunner runner;
     private final Object adminLock = new Object();
     private volatile boolean closed;
@@ -216,7 +217,7 @@ public final class Wal implements AutoCloseable {
     public long append(byte[] payload) throws IOException {
         checkPayload(payload == null ? -1 : payload.length);
         long lsn = appender.append(payload, null, payload.length, FrameDescriptor.TYPE_RECORD, Thread.currentThread());
-        appender.awaitDurable(lsn);
+        appender.awaitDurableOrLead(lsn, committer);
         return lsn;
     }
 
@@ -224,7 +225,7 @@ public final class Wal implements AutoCloseable {
     public long append(ByteBuffer payload) throws IOException {
         checkPayload(payload == null ? -1 : payload.remaining());
         long lsn = appender.append(null, payload, payload.remaining(), FrameDescriptor.TYPE_RECORD, Thread.currentThread());
-        appender.awaitDurable(lsn);
+        appender.awaitDurableOrLead(lsn, committer);
         return lsn;
     }
 
@@ -236,7 +237,7 @@ public final class Wal implements AutoCloseable {
         checkPayload(payload == null ? -1 : (int) Math.min(Integer.MAX_VALUE, payload.readRemaining()));
         int length = (int) payload.readRemaining();
         long lsn = appender.append(null, null, payload, length, FrameDescriptor.TYPE_RECORD, Thread.currentThread());
-        appender.awaitDurable(lsn);
+        appender.awaitDurableOrLead(lsn, committer);
         return lsn;
     }
 
@@ -249,6 +250,7 @@ public final class Wal implements AutoCloseable {
         CompletableFuture<Long> f = new CompletableFuture<>();
         try {
             appender.append(null, payload, payload.remaining(), FrameDescriptor.TYPE_RECORD, f);
+            appender.wakeCommitter();
         } catch (WalFailedException e) {
             f.completeExceptionally(e);
         }
@@ -296,6 +298,11 @@ public final class Wal implements AutoCloseable {
     /** The last LSN assigned (0 when empty); it may not be durable yet. */
     public long lastLsn() {
         return appender.lastLsn();
+    }
+
+    /** True when nobody drives the write path and the committer is parked (tests wait for it). */
+    boolean writePathIdle() {
+        return state.leadership.isFree() && state.committerWaiting == LogState.COMMITTER_PARKED;
     }
 
     /** Every record up to this LSN is durable. */
@@ -372,7 +379,12 @@ public final class Wal implements AutoCloseable {
             if (lsn == last) {
                 return;
             }
-            new Truncation(this, state, appender).truncateAfter(lsn, stopCommitter());
+            NativeFile tail = stopCommitter();
+            try {
+                new Truncation(this, state, appender).truncateAfter(lsn, tail);
+            } finally {
+                state.leadership.release();
+            }
         }
     }
 
@@ -380,6 +392,7 @@ public final class Wal implements AutoCloseable {
     NativeFile stopCommitter() throws IOException {
         committer.requestStop();
         runner.close();
+        state.leadership.acquire(); // an appender may still be finishing the group it leads
         return committer.segmentFile();
     }
 
@@ -414,6 +427,7 @@ public final class Wal implements AutoCloseable {
             }
             committer.requestStop();
             runner.close();
+            state.leadership.acquire(); // kept: nothing drives the write path after close
             NativeFile tail = committer.segmentFile();
             try {
                 committer.drainInFlight();

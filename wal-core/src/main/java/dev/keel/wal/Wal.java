@@ -56,6 +56,10 @@ import java.util.concurrent.CompletableFuture;
 public final class Wal implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.keel.wal");
 
+    static {
+        ChronicleQuiet.install();
+    }
+
     private final Path dir;
     private final WalOptions options;
     private final DirectoryLock lock;

@@ -29,9 +29,11 @@ import java.util.logging.Logger;
  * {@code --dir} and removes what it wrote.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "The durability benchmark: sync methods per Durability mode and AIO backend beside the raw "
-        + "pwrite+fdatasync limit, group commit scaling beside RocksDB, Chronicle Queue and a FileChannel, "
-        + "pipelined appends, and recovery beside the disk's read rate. Every figure is measured in the run.",
+    description = "The durability benchmark: the device's own durable write limits (no log), sync methods per "
+        + "Durability mode and AIO backend beside the raw pwrite+fdatasync limit, group commit scaling beside RocksDB, "
+        + "Chronicle Queue, a FileChannel and Artemis's journal with the closed-loop device bound, pipelined appends, "
+        + "and recovery beside the disk's read rate. Every figure is measured in the run; compared systems run in "
+        + "interleaved rounds.",
     footer = {"", "Exit codes: 0 done; 1 a case failed (the error names the system); 2 usage error (a bad option: the "
         + "message names the value and its limits).",
         "", "Examples:",
@@ -61,7 +63,7 @@ final class BenchCommand implements Callable<Integer> {
         + " (default: " + DEFAULT_SECONDS + ", --quick: " + QUICK_SECONDS + ").")
     Double seconds;
 
-    @Option(names = "--quick", description = "The short run: the same cases with short windows and a "
+    @Option(names = "--quick", description = "The short run: short windows, the sync methods at 4 KiB only, and a "
         + QUICK_RECOVERY_MIB + " MiB recovery log (under a minute).")
     boolean quick;
 
@@ -71,7 +73,7 @@ final class BenchCommand implements Callable<Integer> {
     Integer recoveryMib;
 
     @Option(names = "--section", paramLabel = "NAME", split = ",", description = "Run only these sections "
-        + "(sync-methods, scaling, pipelined, recovery; repeat or separate with commas; default: all).")
+        + "(limits, sync-methods, scaling, pipelined, recovery; repeat or separate with commas; default: all).")
     List<String> sectionNames = new ArrayList<>();
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON: {machine, run, cases}.")
@@ -128,7 +130,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         double warmupSeconds = Math.min(MAX_WARMUP_SECONDS, windowSeconds * WARMUP_FRACTION);
         return new BenchSettings(runDir, (long) (warmupSeconds * 1e9), (long) (windowSeconds * 1e9), quick,
-            (long) logMib << 20, backends, best);
+            (long) logMib << 20, backends, best, BenchSettings.DEFAULT_ROUNDS);
     }
 
     private void writeOutputs(BenchReport report, PrintStream out) throws IOException {

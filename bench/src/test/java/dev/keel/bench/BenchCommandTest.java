@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BenchCommandTest {
     private static final List<String> CASE_FIELDS = List.of("section", "system", "mode", "backend", "threads", "recordBytes",
-        "inFlight", "recordsPerSec", "mbPerSec", "p50Us", "p99Us", "p999Us", "ratioToLimit");
+        "inFlight", "recordsPerSec", "mbPerSec", "p50Us", "p99Us", "p999Us", "samples", "cpuUsPerRecord", "ratioToLimit", "ratioMin",
+        "ratioMax", "rounds", "limit", "ratioToDeviceLimit", "guarantee", "note");
 
     @TempDir
     Path dir;
@@ -41,7 +42,7 @@ class BenchCommandTest {
         "--seconds|NaN|--seconds=NaN must be between 0.05 and 600.0",
         "--recovery-mib|100|--recovery-mib=100 must be a multiple of 64 between 64 and 1048576",
         "--recovery-mib|0|--recovery-mib=0 must be a multiple of 64 between 64 and 1048576",
-        "--section|nope|--section=nope is not a section: choose from [sync-methods, scaling, pipelined, recovery]",
+        "--section|nope|--section=nope is not a section: choose from [limits, sync-methods, scaling, pipelined, recovery]",
     })
     void aBadValueIsAUsageErrorNamingTheValueAndItsLimits(String option, String value, String message) {
         String out = run(2, "bench", "--dir", dir.toString(), option, value);
@@ -79,7 +80,7 @@ class BenchCommandTest {
         Path plots = dir.resolve("plots");
         String out = run(0, "bench", "--quick", "--seconds", "0.05", "--recovery-mib", "64", "--dir", work.toString(), "--json",
             json.toString(), "--plots", plots.toString());
-        for (String title : List.of("1. Sync methods", "2. Group commit scaling", "3. Pipelined appends", "4. Recovery")) {
+        for (String title : List.of("0. Device limits", "1. Sync methods", "2. Group commit scaling", "3. Pipelined appends", "4. Recovery")) {
             assertTrue(out.contains(title), title + " in: " + out);
         }
         JsonNode doc = new ObjectMapper().readTree(json.toFile());
@@ -96,25 +97,46 @@ class BenchCommandTest {
             }
             sections.add(c.get("section").asText());
             systems.add(c.get("system").asText());
+            if (c.get("note").asText().startsWith("not run: ")) {
+                assertTrue(c.get("recordsPerSec").isNull(), "a system that could not run says why and measures nothing: " + c);
+                continue;
+            }
             assertTrue(c.get("mbPerSec").isNumber(), "measured: " + c);
+            assertFalse(c.get("guarantee").isNull(), "every row says what a returned append guarantees: " + c);
+            if (c.get("section").asText().equals("limits")) {
+                assertTrue(c.get("recordsPerSec").asDouble() > 0 && c.get("cpuUsPerRecord").asDouble() > 0
+                    && c.get("samples").asLong() > 0, "the device's limits are measured: " + c);
+            }
+            if (c.get("section").asText().equals("scaling") && !c.get("system").asText().equals("bound")) {
+                assertEquals(3, c.get("rounds").asInt(), "scaling rows come from interleaved rounds: " + c);
+                assertTrue(c.get("cpuUsPerRecord").isNull() == (c.get("recordsPerSec").asDouble() == 0),
+                    "CPU per record wherever a record completed: " + c);
+            }
+            if (c.get("system").asText().equals("keel") && c.get("section").asText().equals("scaling")) {
+                assertEquals("bound", c.get("limit").asText(), "Keel's scaling rows are held against the bound: " + c);
+                assertTrue(c.get("ratioToDeviceLimit").isNumber(), c.toString());
+            }
             if (c.get("system").asText().equals("keel") && !c.get("section").asText().equals("recovery")) {
                 assertFalse(c.get("mode").isNull(), "Keel rows name their Durability: " + c);
             }
         }
-        assertEquals(Set.of("sync-methods", "scaling", "pipelined", "recovery"), sections);
+        assertEquals(Set.of("limits", "sync-methods", "scaling", "pipelined", "recovery"), sections);
         for (JsonNode c : doc.get("cases")) {
             String system = c.get("system").asText();
-            if (system.equals("raw-limit")) {
+            if (system.equals("raw-limit") && !c.get("section").asText().equals("recovery")) {
+                assertEquals(1.0, c.get("ratioToLimit").asDouble(), 1e-12, "the limit is its own reference: " + c);
+            } else if (system.equals("raw-limit")) {
                 assertEquals(1.0, c.get("ratioToLimit").asDouble(), "the limit is its own reference: " + c);
             }
-            if (c.get("section").asText().equals("scaling") && !system.equals("keel") && c.get("recordsPerSec").asDouble() > 0) {
-                assertTrue(c.get("ratioToLimit").asDouble() <= 1.0, "no peer beats the best peer: " + c);
+            if (c.get("section").asText().equals("scaling") && !system.equals("keel") && c.get("ratioToLimit").isNumber()) {
+                assertTrue(c.get("ratioToLimit").asDouble() <= 1.0, "no peer beats the best peer of its round: " + c);
             }
             if (c.get("section").asText().equals("pipelined")) {
                 assertTrue(c.get("ratioToLimit").isNull() && c.get("inFlight").asInt() >= 1, "pipelined: " + c);
             }
         }
-        assertEquals(Set.of("keel", "raw-limit", "rocksdb", "chronicle-queue", "filechannel"), systems);
+        assertEquals(Set.of("device", "bound", "keel", "raw-limit", "rocksdb", "chronicle-queue", "filechannel", "artemis-nio",
+            "artemis-mapped", "artemis-asyncio"), systems);
         try (Stream<Path> pngs = Files.list(plots)) {
             assertTrue(pngs.anyMatch(p -> p.getFileName().toString().equals("scaling-128B.png")), "scaling chart written");
         }

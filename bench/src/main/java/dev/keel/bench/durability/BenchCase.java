@@ -11,4 +11,17 @@ public record BenchCase(CaseResult result, Histogram latencyNs) {
     BenchCase withRatio(Double ratio) {
         return new BenchCase(result.withRatio(ratio), latencyNs);
     }
+
+    /** The median ratio of interleaved rounds and its spread (none with one round). */
+    BenchCase withRatio(Spread ratio) {
+        if (ratio == null) {
+            return withRatio((Double) null);
+        }
+        boolean rounds = result.rounds() > 1;
+        return new BenchCase(result.withRatio(ratio.median(), rounds ? ratio.min() : null, rounds ? ratio.max() : null), latencyNs);
+    }
+
+    BenchCase withDeviceLimit(String limit, Double ratio) {
+        return new BenchCase(result.withDeviceLimit(limit, ratio), latencyNs);
+    }
 }

@@ -15,6 +15,7 @@ public final class BenchRun {
     private final BenchSettings settings;
     private final ResultTable table;
     private final Progress progress;
+    private final DeviceLimits limits = new DeviceLimits();
     private int caseNumber;
 
     public BenchRun(BenchSettings settings, ResultTable table, Progress progress) {
@@ -33,6 +34,11 @@ public final class BenchRun {
 
     public Progress progress() {
         return progress;
+    }
+
+    /** The device limits measured so far in this run (filled by the limits section, which runs first). */
+    public DeviceLimits limits() {
+        return limits;
     }
 
     /** Opens a system on a directory of its own. */
@@ -83,8 +89,8 @@ public final class BenchRun {
         ClosedLoop loop = new ClosedLoop(settings.warmupNs(), settings.windowNs());
         return inCase(label, factory, (L log) -> {
             Measurement m = loop.run(log, threads, recordBytes);
-            return BenchCase.of(CaseResult.timed(section, log.system(), mode, backend, threads, recordBytes, null, m,
-                log.durabilityNote()), m);
+            return BenchCase.of(CaseResult.timed(section, log.system(), mode, backend, threads, recordBytes, null, m, 1,
+                log.guarantee(), log.durabilityNote()), m);
         });
     }
 

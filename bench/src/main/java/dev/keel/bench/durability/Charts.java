@@ -28,7 +28,9 @@ import java.util.function.Predicate;
  *   <li>{@code latency-scaling-*.png}: latency CDFs per system, for each thread count and record size;</li>
  *   <li>{@code latency-pipelined.png}: latency CDFs per number in flight.</li>
  * </ul>
- * Latency axes are logarithmic: sync latencies span microseconds (NONE) to tens of milliseconds (p999 under load).
+ * Latency charts plot latency (log axis) against 1/(1-p) (log axis, HdrHistogram's way), so the
+ * tail (p99, p999) is spread out where a reader can see it; each series names its sample count.
+ * The scaling charts carry the closed-loop device bound as a dashed black line.
  */
 public final class Charts {
     private static final int WIDTH = 900;
@@ -78,8 +80,10 @@ public final class Charts {
         for (BenchCase bc : cases) {
             CaseResult c = bc.result();
             // A case too slow to finish a record inside a very short window has no point on a log axis.
-            if (c.section().equals(CaseResult.SCALING) && c.recordBytes() == recordBytes && c.recordsPerSec() > 0) {
-                bySystem.computeIfAbsent(c.system(), k -> new ArrayList<>()).add(new double[] {c.threads(), c.recordsPerSec()});
+            if (c.section().equals(CaseResult.SCALING) && c.recordBytes() == recordBytes && c.recordsPerSec() != null
+                && c.recordsPerSec() > 0) {
+                String name = c.system().equals(ScalingSection.BOUND) ? "closed-loop device bound" : c.system();
+                bySystem.computeIfAbsent(name, k -> new ArrayList<>()).add(new double[] {c.threads(), c.recordsPerSec()});
             }
         }
         if (bySystem.isEmpty()) {
@@ -94,34 +98,56 @@ public final class Charts {
         style.setYAxisDecimalPattern("#,###");
         style.setLegendPosition(Styler.LegendPosition.InsideNW);
         style.setMarkerSize(7);
-        bySystem.forEach((system, points) -> chart.addSeries(system, column(points, 0), column(points, 1))
-            .setMarker(SeriesMarkers.CIRCLE));
+        bySystem.forEach((system, points) -> {
+            var series = chart.addSeries(system, column(points, 0), column(points, 1));
+            series.setMarker(system.startsWith("closed-loop") ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
+            if (system.startsWith("closed-loop")) {
+                series.setLineColor(Color.BLACK);
+                series.setLineStyle(new java.awt.BasicStroke(2f, java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER, 10f,
+                    new float[] {8f, 6f}, 0f));
+            }
+        });
         return save(chart, dir, "scaling-" + fileSize(recordBytes));
     }
 
     private static Path cdf(List<BenchCase> cases, Predicate<CaseResult> filter, Function<CaseResult, String> name,
                             String title, Path dir, String file) throws IOException {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
-            .xAxisTitle("latency (us)").yAxisTitle("percentile").build();
+            .xAxisTitle("percentile as 1/(1-p): 2 = p50, 10 = p90, 100 = p99, 1,000 = p99.9, 10,000 = p99.99")
+            .yAxisTitle("latency (us)").build();
         XYStyler style = styled(chart);
         style.setXAxisLogarithmic(true);
+        style.setYAxisLogarithmic(true);
+        style.setYAxisDecimalPattern("#,###.#");
         style.setLegendPosition(Styler.LegendPosition.InsideNW);
-        style.setYAxisMin(0.0);
-        style.setYAxisMax(100.0);
         boolean any = false;
         for (BenchCase bc : cases) {
             Histogram h = bc.latencyNs();
             if (h == null || h.getTotalCount() == 0 || !filter.test(bc.result())) {
                 continue;
             }
-            List<double[]> points = new ArrayList<>();
-            for (HistogramIterationValue v : h.percentiles(TICKS_PER_HALF_DISTANCE)) {
-                points.add(new double[] {Math.max(0.001, v.getValueIteratedTo() / 1000.0), v.getPercentileLevelIteratedTo()});
-            }
-            chart.addSeries(name.apply(bc.result()), column(points, 0), column(points, 1)).setMarker(SeriesMarkers.NONE);
+            List<double[]> points = tail(h);
+            chart.addSeries(name.apply(bc.result()) + " (" + h.getTotalCount() + " samples)", column(points, 0), column(points, 1))
+                .setMarker(SeriesMarkers.NONE);
             any = true;
         }
         return any ? save(chart, dir, file) : null;
+    }
+
+    /**
+     * A latency distribution as (1/(1-p), latency us) points, so that p99 and p999 get as much
+     * room as the median: on a linear percentile axis they are squeezed into the top edge. The
+     * last point (p = 100%) sits at twice the sample count: the maximum, one sample in n.
+     */
+    static List<double[]> tail(Histogram h) {
+        List<double[]> points = new ArrayList<>();
+        double lastX = 2.0 * h.getTotalCount();
+        for (HistogramIterationValue v : h.percentiles(TICKS_PER_HALF_DISTANCE)) {
+            double p = v.getPercentileLevelIteratedTo();
+            double x = p >= 100 ? lastX : Math.min(lastX, 100 / (100 - p));
+            points.add(new double[] {x, Math.max(0.001, v.getValueIteratedTo() / 1000.0)});
+        }
+        return points;
     }
 
     private static XYStyler styled(XYChart chart) {

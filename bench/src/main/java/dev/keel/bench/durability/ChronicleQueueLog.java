@@ -49,6 +49,11 @@ public final class ChronicleQueueLog implements DurableLog {
     }
 
     @Override
+    public String guarantee() {
+        return "on disk (msync)";
+    }
+
+    @Override
     public String durabilityNote() {
         return "Chronicle Queue syncMode(SYNC) and ExcerptAppender.sync() (msync MS_SYNC) after every write";
     }

@@ -7,13 +7,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Threads that each append one record at a time, blocking until it is durable, as fast as the
  * system allows (a closed loop: the next append starts when the last one returns). Every thread
  * runs through a warm-up, then a measuring window; a record counts when its append returns
  * inside the window, and its latency is the time the call took. Each thread records into its
- * own histogram (no sharing in the loop); they are added up at the end.
+ * own histogram (no sharing in the loop); they are added up at the end. Meanwhile the calling
+ * thread sleeps through the warm-up and reads the process's CPU time at both ends of the window.
  */
 public final class ClosedLoop {
     private final long warmupNs;
@@ -41,6 +43,7 @@ public final class ClosedLoop {
         window[0] = start + warmupNs;
         window[1] = window[0] + windowNs;
         go.countDown();
+        long cpuNs = cpuDuring(window[0], window[1]);
         Histogram total = Measurement.newHistogram();
         long records = 0;
         for (Worker w : workers) {
@@ -49,7 +52,21 @@ public final class ClosedLoop {
             records += w.records;
         }
         rethrow(failure.get(), log.system());
-        return new Measurement(records, recordBytes, windowNs, total);
+        return new Measurement(records, recordBytes, windowNs, total, cpuNs);
+    }
+
+    /** Sleeps until {@code fromNs}, then until {@code toNs} (System.nanoTime), and returns the process CPU used in between. */
+    static long cpuDuring(long fromNs, long toNs) {
+        sleepUntil(fromNs);
+        long start = ProcessCpu.nanos();
+        sleepUntil(toNs);
+        return ProcessCpu.between(start, ProcessCpu.nanos());
+    }
+
+    private static void sleepUntil(long deadlineNs) {
+        for (long left = deadlineNs - System.nanoTime(); left > 0; left = deadlineNs - System.nanoTime()) {
+            LockSupport.parkNanos(left);
+        }
     }
 
     static void rethrow(Throwable t, String system) throws IOException {

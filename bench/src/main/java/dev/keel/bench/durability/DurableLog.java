@@ -14,6 +14,12 @@ public interface DurableLog extends AutoCloseable {
     /** How this system was made durable, in a few words for the report (what a reader needs to trust the row). */
     String durabilityNote();
 
+    /**
+     * What a returned append guarantees, in a few words for the report's {@code durable} column:
+     * "on disk (...)" only when a power cut right after the return keeps the record.
+     */
+    String guarantee();
+
     /** A writer for one thread, appending records of {@code recordBytes} bytes. */
     RecordWriter writer(int recordBytes) throws IOException;
 

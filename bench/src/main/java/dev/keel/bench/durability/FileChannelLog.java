@@ -34,6 +34,11 @@ public final class FileChannelLog implements DurableLog {
     }
 
     @Override
+    public String guarantee() {
+        return "on disk (fdatasync)";
+    }
+
+    @Override
     public String durabilityNote() {
         return "FileChannel write + force(false) per record under a lock, file opened for append";
     }

@@ -33,6 +33,22 @@ public final class KeelLog implements DurableLog {
     }
 
     @Override
+    public String guarantee() {
+        return guarantee(durability);
+    }
+
+    /** What a returned {@code Wal.append} guarantees in {@code mode}. */
+    static String guarantee(Durability mode) {
+        return switch (mode) {
+            case NONE -> "page cache only";
+            case FDATASYNC -> "on disk (fdatasync)";
+            case FSYNC -> "on disk (fsync)";
+            case OPEN_DSYNC -> "on disk (O_DSYNC)";
+            case OPEN_SYNC -> "on disk (O_SYNC)";
+        };
+    }
+
+    @Override
     public RecordWriter writer(int recordBytes) {
         ByteBuffer record = directPayload(recordBytes);
         return () -> wal.append(record);

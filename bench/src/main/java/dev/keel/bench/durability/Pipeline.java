@@ -33,11 +33,19 @@ public final class Pipeline {
         long measureFrom = System.nanoTime() + warmupNs;
         long stopAt = measureFrom + windowNs;
         long records = 0;
+        long cpuAtStartNs = -1;
+        long cpuNs = 0;
         int head = 0;
         int size = 0;
         try {
             long now = System.nanoTime();
             while (now < stopAt || size > 0) {
+                if (cpuAtStartNs < 0 && now >= measureFrom) {
+                    cpuAtStartNs = ProcessCpu.nanos();
+                }
+                if (cpuNs == 0 && now >= stopAt && cpuAtStartNs >= 0) {
+                    cpuNs = Math.max(1, ProcessCpu.between(cpuAtStartNs, ProcessCpu.nanos()));
+                }
                 if (size == inFlight || size > 0 && (now >= stopAt || futures[head].isDone())) {
                     futures[head].join();
                     now = System.nanoTime();
@@ -59,6 +67,6 @@ public final class Pipeline {
         } catch (CompletionException e) {
             throw new IOException("appendAsync failed: " + e.getCause(), e.getCause());
         }
-        return new Measurement(records, recordBytes, windowNs, latencyNs);
+        return new Measurement(records, recordBytes, windowNs, latencyNs, cpuNs);
     }
 }

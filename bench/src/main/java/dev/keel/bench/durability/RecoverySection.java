@@ -137,8 +137,8 @@ public final class RecoverySection implements Section {
                 + r.cleanShutdown() + "), " + records + " were written: " + r.summary());
         }
         double seconds = r.durationNanos() / 1e9;
-        return new CaseResult(CaseResult.RECOVERY, "keel", null, ctx.backendName(), 1, RECORD_BYTES, null, r.recordsFound() / seconds,
-            r.bytesPerSecond() / 1e6, null, null, null, null, note);
+        return CaseResult.rate(CaseResult.RECOVERY, "keel", ctx.backendName(), RECORD_BYTES, null, r.recordsFound() / seconds,
+            r.bytesPerSecond() / 1e6, null, note);
     }
 
     private CaseResult readRate(BenchRun run, AioContext ctx, List<Path> files, String note) throws IOException {
@@ -146,7 +146,7 @@ public final class RecoverySection implements Section {
         long start = System.nanoTime();
         long bytes = new SequentialRead(ctx).readAll(files);
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new CaseResult(CaseResult.RECOVERY, "raw-limit", null, ctx.backendName(), 1, SequentialRead.CHUNK_BYTES,
-            SequentialRead.IN_FLIGHT, null, bytes / seconds / 1e6, null, null, null, 1.0, note);
+        return CaseResult.rate(CaseResult.RECOVERY, "raw-limit", ctx.backendName(), SequentialRead.CHUNK_BYTES,
+            SequentialRead.IN_FLIGHT, null, bytes / seconds / 1e6, 1.0, note);
     }
 }

@@ -13,7 +13,7 @@ public final class ResultTable {
     /** A column: its header, width (negative left-aligns, as in printf), and how a row fills it. */
     public enum Column {
         SYSTEM("system", -16, r -> r.system()),
-        MODE("mode", -11, r -> r.mode() == null ? "-" : r.mode()),
+        MODE("mode", -16, r -> r.mode() == null ? "-" : r.mode()),
         BACKEND("backend", -10, r -> r.backend() == null ? "-" : r.backend()),
         THREADS("threads", 7, r -> Integer.toString(r.threads())),
         IN_FLIGHT("in flight", 9, r -> r.inFlight() == null ? "-" : Integer.toString(r.inFlight())),
@@ -25,8 +25,15 @@ public final class ResultTable {
         GB_PER_SEC("GB/s", 7, r -> r.mbPerSec() == null ? "-" : String.format("%.2f", r.mbPerSec() / 1000)),
         P50("p50 us", 8, r -> us(r.p50Us())),
         P99("p99 us", 8, r -> us(r.p99Us())),
-        P999("p999 us", 8, r -> us(r.p999Us())),
+        /** Marked * when fewer than 1000 samples stand behind it: then it is the maximum. */
+        P999("p999 us", 9, r -> us(r.p999Us()) + (r.samples() != null && r.samples() < Measurement.SAMPLES_FOR_P999 ? "*" : " ")),
+        SAMPLES("samples", 8, r -> r.samples() == null ? "-" : String.format("%,d", r.samples())),
+        CPU_PER_RECORD("cpu us/rec", 10, r -> r.cpuUsPerRecord() == null ? "-" : String.format("%.1f", r.cpuUsPerRecord())),
         RATIO("ratio", 7, r -> r.ratioToLimit() == null ? "-" : String.format("%.2fx", r.ratioToLimit())),
+        /** The median ratio of the interleaved rounds, then the lowest and highest round. */
+        RATIO_SPREAD("ratio (rounds)", -17, ResultTable::ratioWithSpread),
+        DEVICE_RATIO("vs limit", 8, r -> r.ratioToDeviceLimit() == null ? "-" : String.format("%.2fx", r.ratioToDeviceLimit())),
+        GUARANTEE("durable", -19, r -> r.guarantee() == null ? "-" : r.guarantee()),
         /** The last column: free text, not padded. */
         NOTE("", UNPADDED, r -> r.note() == null ? "" : r.note());
 
@@ -95,6 +102,14 @@ public final class ResultTable {
             return (n >> 20) + " MiB";
         }
         return n >= 1024 && n % 1024 == 0 ? (n >> 10) + " KiB" : n + " B";
+    }
+
+    private static String ratioWithSpread(CaseResult r) {
+        if (r.ratioToLimit() == null) {
+            return "-";
+        }
+        String median = String.format("%.2fx", r.ratioToLimit());
+        return r.ratioMin() == null ? median : String.format("%s %.2f-%.2f", median, r.ratioMin(), r.ratioMax());
     }
 
     private static String us(Double v) {

@@ -49,6 +49,11 @@ public final class RocksDbLog implements DurableLog {
     }
 
     @Override
+    public String guarantee() {
+        return "on disk (WAL fdatasync)";
+    }
+
+    @Override
     public String durabilityNote() {
         return "RocksDB " + RocksDB.rocksdbVersion() + " put with WriteOptions.setSync(true), WAL on";
     }

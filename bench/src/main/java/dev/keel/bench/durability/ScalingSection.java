@@ -6,34 +6,50 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
+import static dev.keel.bench.durability.ResultTable.Column.CPU_PER_RECORD;
+import static dev.keel.bench.durability.ResultTable.Column.DEVICE_RATIO;
+import static dev.keel.bench.durability.ResultTable.Column.GUARANTEE;
 import static dev.keel.bench.durability.ResultTable.Column.MB_PER_SEC;
 import static dev.keel.bench.durability.ResultTable.Column.P50;
 import static dev.keel.bench.durability.ResultTable.Column.P99;
 import static dev.keel.bench.durability.ResultTable.Column.P999;
-import static dev.keel.bench.durability.ResultTable.Column.RATIO;
+import static dev.keel.bench.durability.ResultTable.Column.RATIO_SPREAD;
 import static dev.keel.bench.durability.ResultTable.Column.RECORD;
 import static dev.keel.bench.durability.ResultTable.Column.RECORDS_PER_SEC;
+import static dev.keel.bench.durability.ResultTable.Column.SAMPLES;
 import static dev.keel.bench.durability.ResultTable.Column.SYSTEM;
 import static dev.keel.bench.durability.ResultTable.Column.THREADS;
 
 /**
  * Section 2, group commit scaling: 1 to 64 threads appending blocking records with FDATASYNC,
- * Keel beside the peers at their strongest durable setting, in the same run. Within each
- * (threads, record size) group the peers run first, then Keel, and every row's ratio is against
- * the best peer of its group, so Keel's row says how far ahead or behind the best alternative it is.
+ * Keel beside the peers at their strongest durable setting. Each (threads, record size) group
+ * runs in interleaved {@link Rounds}; every row's ratio is the median over the rounds of its rate
+ * over the best peer's in the same round. Above each group, the closed-loop device bound
+ * ({@link ClosedLoopBound}, from the limits section), and Keel's row is also held against it.
  */
 public final class ScalingSection implements Section {
     static final int[] THREAD_COUNTS = {1, 4, 16, 64};
     static final int[] RECORD_BYTES = {128, 4096};
+    /** The bound's rows, as the report and the JSON's system field name them. */
+    static final String BOUND = "bound";
 
-    /** A peer: its name for the progress line and how to open it. */
-    private record Peer(String name, BenchRun.LogFactory<? extends DurableLog> factory) {
+    /** The peers that can run here, in the order they run in each round (Keel runs first). */
+    static List<Rounds.Entrant> peers(DeviceLimits limits) {
+        List<Rounds.Entrant> peers = new ArrayList<>(List.of(
+            new Rounds.Entrant("rocksdb", null, null, RocksDbLog::new),
+            new Rounds.Entrant("chronicle-queue", null, null, ChronicleQueueLog::new),
+            new Rounds.Entrant("filechannel", null, null, FileChannelLog::new)));
+        for (Rounds.Entrant artemis : ArtemisJournalLog.entrants(limits)) {
+            if (ArtemisJournalLog.unavailable(kindOf(artemis)) == null) {
+                peers.add(artemis);
+            }
+        }
+        return peers;
     }
 
-    private static final List<Peer> PEERS = List.of(
-        new Peer("rocksdb", RocksDbLog::new),
-        new Peer("chronicle-queue", ChronicleQueueLog::new),
-        new Peer("filechannel", FileChannelLog::new));
+    private static String kindOf(Rounds.Entrant artemis) {
+        return artemis.label().substring("artemis-".length()).toUpperCase(java.util.Locale.ROOT);
+    }
 
     @Override
     public String name() {
@@ -42,16 +58,20 @@ public final class ScalingSection implements Section {
 
     @Override
     public int timedCases(BenchSettings s) {
-        return THREAD_COUNTS.length * RECORD_BYTES.length * (PEERS.size() + 1);
+        return THREAD_COUNTS.length * RECORD_BYTES.length * (peers(null).size() + 1);
     }
 
     @Override
     public List<BenchCase> run(BenchRun run) throws IOException {
         String backend = run.settings().bestBackend();
         run.table().section("2. Group commit scaling: blocking appends, FDATASYNC, Keel beside the peers",
-            List.of("Keel on " + backend + "; ratio = records/s against the best peer of the same threads and record size.",
-                "Every system returns from an append only once the record is durable (see the notes below)."),
-            List.of(SYSTEM, THREADS, RECORD, RECORDS_PER_SEC, MB_PER_SEC, P50, P99, P999, RATIO));
+            List.of("Keel on " + backend + "; ratio = records/s against the best peer of the same round, median of "
+                    + run.settings().rounds() + " interleaved rounds (lowest-highest).",
+                "bound = the closed-loop device bound; vs limit = Keel's records/s over it. "
+                    + (run.limits().canBound() ? ClosedLoopBound.formula() : "(no bound: the limits section did not run)"),
+                "Every row's durable column says what a returned append guarantees; cpu us/rec = process CPU per record."),
+            List.of(SYSTEM, THREADS, RECORD, RECORDS_PER_SEC, MB_PER_SEC, P50, P99, P999, SAMPLES, CPU_PER_RECORD, RATIO_SPREAD,
+                DEVICE_RATIO, GUARANTEE));
         List<BenchCase> cases = new ArrayList<>();
         for (int recordBytes : RECORD_BYTES) {
             for (int threads : THREAD_COUNTS) {
@@ -62,21 +82,55 @@ public final class ScalingSection implements Section {
     }
 
     private List<BenchCase> group(BenchRun run, String backend, int threads, int recordBytes) throws IOException {
-        String where = threads + " x " + ResultTable.bytes(recordBytes);
-        List<BenchCase> measured = new ArrayList<>();
-        for (Peer p : PEERS) {
-            measured.add(run.closedLoop(CaseResult.SCALING, "scaling: " + p.name() + ", " + where, p.factory(), null, null,
-                threads, recordBytes));
-        }
-        double best = measured.stream().mapToDouble(c -> c.result().recordsPerSec()).max().orElse(0);
-        measured.add(0, run.closedLoop(CaseResult.SCALING, "scaling: keel, " + where,
-            dir -> new KeelLog(dir, Durability.FDATASYNC, backend), Durability.FDATASYNC.name(), backend, threads, recordBytes));
         List<BenchCase> group = new ArrayList<>();
-        for (BenchCase c : measured) {
-            BenchCase rated = c.withRatio(CaseResult.ratio(c.result().recordsPerSec(), best));
-            group.add(rated);
-            run.table().row(rated.result());
+        Double bound = null;
+        if (run.limits().canBound()) {
+            bound = run.limits().bound(threads, recordBytes);
+            BenchCase b = new BenchCase(boundRow(CaseResult.SCALING, threads, null, recordBytes, bound), null);
+            group.add(b);
+            run.table().row(b.result());
+        }
+        List<Rounds.Entrant> entrants = new ArrayList<>();
+        entrants.add(new Rounds.Entrant("keel", Durability.FDATASYNC.name(), backend,
+            dir -> new KeelLog(dir, Durability.FDATASYNC, backend)));
+        entrants.addAll(peers(run.limits()));
+        Rounds.Result result = Rounds.closedLoop(run, "scaling: " + threads + " x " + ResultTable.bytes(recordBytes), entrants,
+            threads, recordBytes);
+        for (int i = 0; i < entrants.size(); i++) {
+            BenchCase c = new BenchCase(Rounds.row(result, i, CaseResult.SCALING, threads, recordBytes), result.total(i).latencyNs())
+                .withRatio(result.ratio(i, ScalingSection::bestPeer));
+            if (i == 0 && bound != null) {
+                c = c.withDeviceLimit(BOUND, c.result().recordsPerSec() / bound);
+            }
+            group.add(c);
+            run.table().row(c.result());
+        }
+        for (String kind : ArtemisJournalLog.KINDS) {
+            String why = ArtemisJournalLog.unavailable(kind);
+            if (why != null) {
+                CaseResult skipped = new CaseResult(CaseResult.SCALING, "artemis-" + kind.toLowerCase(java.util.Locale.ROOT), null,
+                    null, threads, recordBytes, null, null, null, null, null, null, null, null, null, null, null, 0, null, null,
+                    "-", "not run: " + why);
+                group.add(new BenchCase(skipped, null));
+                run.table().row(skipped);
+            }
         }
         return group;
+    }
+
+    /** The best peer's records/s in one round: entrant 0 is Keel, the rest are peers. */
+    static double bestPeer(double[] rates) {
+        double best = 0;
+        for (int i = 1; i < rates.length; i++) {
+            best = Math.max(best, rates[i]);
+        }
+        return best;
+    }
+
+    /** A row holding the closed-loop bound for {@code threads} writers (or {@code inFlight} records in flight). */
+    static CaseResult boundRow(String section, int threads, Integer inFlight, int recordBytes, double bound) {
+        return new CaseResult(section, BOUND, null, null, threads, recordBytes, inFlight, bound, bound * recordBytes / 1e6, null,
+            null, null, null, null, null, null, null, 1, null, null, "-",
+            "closed-loop device bound: " + ClosedLoopBound.formula());
     }
 }

@@ -27,6 +27,11 @@ class ClosedLoopTest {
         }
 
         @Override
+        public String guarantee() {
+            return "nothing";
+        }
+
+        @Override
         public String durabilityNote() {
             return "sleeps";
         }
@@ -62,6 +67,8 @@ class ClosedLoopTest {
         // Four writers, each at most one record per 2 ms.
         assertTrue(m.recordsPerSec() <= 4 * 500 * 1.05, "records/s " + m.recordsPerSec());
         assertEquals(m.recordsPerSec() * 512 / 1e6, m.mbPerSec(), 1e-9);
+        assertTrue(m.processCpuNs() >= 0, "process CPU read: " + m.processCpuNs());
+        assertEquals(m.records(), m.samples());
     }
 
     @Test

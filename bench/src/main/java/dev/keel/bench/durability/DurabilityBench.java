@@ -70,5 +70,9 @@ public final class DurabilityBench {
             }
         }
         bySystem.forEach((system, note) -> table.line(system + ": " + note));
+        String firstAppends = FirstAppends.drain();
+        if (firstAppends != null) {
+            table.line(firstAppends);
+        }
     }
 }

@@ -102,7 +102,9 @@ class BenchCommandTest {
                 continue;
             }
             assertTrue(c.get("mbPerSec").isNumber(), "measured: " + c);
-            assertFalse(c.get("guarantee").isNull(), "every row says what a returned append guarantees: " + c);
+            if (!c.get("section").asText().equals("recovery")) {
+                assertFalse(c.get("guarantee").isNull(), "every row says what a returned append guarantees: " + c);
+            }
             if (c.get("section").asText().equals("limits")) {
                 assertTrue(c.get("recordsPerSec").asDouble() > 0 && c.get("cpuUsPerRecord").asDouble() > 0
                     && c.get("samples").asLong() > 0, "the device's limits are measured: " + c);

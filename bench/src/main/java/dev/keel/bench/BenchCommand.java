@@ -73,7 +73,7 @@ final class BenchCommand implements Callable<Integer> {
     Integer recoveryMib;
 
     @Option(names = "--section", paramLabel = "NAME", split = ",", description = "Run only these sections "
-        + "(limits, sync-methods, scaling, pipelined, recovery; repeat or separate with commas; default: all).")
+        + "(limits, sync-methods, scaling, pipelined, recovery, direct; repeat or separate with commas; default: all).")
     List<String> sectionNames = new ArrayList<>();
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON: {machine, run, cases}.")

@@ -42,7 +42,7 @@ class BenchCommandTest {
         "--seconds|NaN|--seconds=NaN must be between 0.05 and 600.0",
         "--recovery-mib|100|--recovery-mib=100 must be a multiple of 64 between 64 and 1048576",
         "--recovery-mib|0|--recovery-mib=0 must be a multiple of 64 between 64 and 1048576",
-        "--section|nope|--section=nope is not a section: choose from [limits, sync-methods, scaling, pipelined, recovery]",
+        "--section|nope|--section=nope is not a section: choose from [limits, sync-methods, scaling, pipelined, recovery, direct]",
     })
     void aBadValueIsAUsageErrorNamingTheValueAndItsLimits(String option, String value, String message) {
         String out = run(2, "bench", "--dir", dir.toString(), option, value);
@@ -80,9 +80,11 @@ class BenchCommandTest {
         Path plots = dir.resolve("plots");
         String out = run(0, "bench", "--quick", "--seconds", "0.05", "--recovery-mib", "64", "--dir", work.toString(), "--json",
             json.toString(), "--plots", plots.toString());
-        for (String title : List.of("0. Device limits", "1. Sync methods", "2. Group commit scaling", "3. Pipelined appends", "4. Recovery")) {
+        for (String title : List.of("0. Device limits", "1. Sync methods", "2. Group commit scaling", "3. Pipelined appends", "4. Recovery",
+            "5. DIRECT I/O")) {
             assertTrue(out.contains(title), title + " in: " + out);
         }
+        assertTrue(out.contains("keel: the first append of a new log waits for its first segment"), "the first appends' cost is shown");
         JsonNode doc = new ObjectMapper().readTree(json.toFile());
         JsonNode machine = doc.get("machine");
         for (String field : List.of("cores", "memoryBytes", "kernel", "java", "fileSystem", "device", "dir")) {

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * One row of the report, as {@code --json} writes it. Fields that do not apply to a section are
  * null (never left out), so every case object has the same keys.
  *
- * @param section limits, sync-methods, scaling, pipelined or recovery
+ * @param section limits, sync-methods, scaling, pipelined, recovery or direct
  * @param system keel, raw-limit, bound, rocksdb, chronicle-queue, filechannel, artemis-nio, artemis-mapped, artemis-asyncio
  * @param mode a {@code Durability} name for Keel's rows, the I/O method for the limits' rows; null for the others
  * @param backend the AIO backend Keel (or a limit) ran on; null for the others
@@ -47,6 +47,7 @@ public record CaseResult(String section, String system, String mode, String back
     public static final String SCALING = "scaling";
     public static final String PIPELINED = "pipelined";
     public static final String RECOVERY = "recovery";
+    public static final String DIRECT = "direct";
 
     /** A timed row built from a measurement; the ratios are set later, once their references are known. */
     static CaseResult timed(String section, String system, String mode, String backend, int threads, int recordBytes,

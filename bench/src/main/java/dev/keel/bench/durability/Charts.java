@@ -96,7 +96,7 @@ public final class Charts {
         style.setXAxisLogarithmic(true);
         style.setYAxisLogarithmic(true);
         style.setYAxisDecimalPattern("#,###");
-        style.setLegendPosition(Styler.LegendPosition.InsideNW);
+        style.setLegendPosition(Styler.LegendPosition.OutsideE);
         style.setMarkerSize(7);
         bySystem.forEach((system, points) -> {
             var series = chart.addSeries(system, column(points, 0), column(points, 1));
@@ -119,7 +119,7 @@ public final class Charts {
         style.setXAxisLogarithmic(true);
         style.setYAxisLogarithmic(true);
         style.setYAxisDecimalPattern("#,###.#");
-        style.setLegendPosition(Styler.LegendPosition.InsideNW);
+        style.setLegendPosition(Styler.LegendPosition.OutsideE);
         boolean any = false;
         for (BenchCase bc : cases) {
             Histogram h = bc.latencyNs();

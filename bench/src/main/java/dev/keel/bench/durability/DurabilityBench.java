@@ -16,7 +16,7 @@ import java.util.Map;
 public final class DurabilityBench {
     /** Every section, in the order they run. */
     public static final List<Section> SECTIONS = List.of(new LimitsSection(), new SyncMethodsSection(), new ScalingSection(), new PipelinedSection(),
-        new RecoverySection());
+        new RecoverySection(), new DirectIoSection());
 
     private final List<Section> sections;
 

@@ -28,8 +28,13 @@ public final class KeelLog implements DurableLog {
     private final long firstAppendNs;
 
     public KeelLog(Path dir, Durability durability, String backend) throws IOException {
+        this(dir, WalOptions.defaults().durability(durability).aioBackend(backend), durability);
+    }
+
+    /** A log opened with {@code options} (whose durability is {@code durability}): the DIRECT rows' options. */
+    public KeelLog(Path dir, WalOptions options, Durability durability) throws IOException {
         this.durability = durability;
-        this.wal = Wal.open(dir, WalOptions.defaults().durability(durability).aioBackend(backend));
+        this.wal = Wal.open(dir, options);
         long start = System.nanoTime();
         try {
             wal.append(directPayload(1));

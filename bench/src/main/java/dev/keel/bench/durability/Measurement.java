@@ -43,6 +43,15 @@ public record Measurement(long records, long recordBytes, long windowNs, Histogr
         return records == 0 ? null : processCpuNs / 1000.0 / records;
     }
 
+    /** Rounds of one case added up ({@link #plus}); null for none. */
+    public static Measurement sum(java.util.List<Measurement> rounds) {
+        Measurement total = null;
+        for (Measurement m : rounds) {
+            total = total == null ? m : total.plus(m);
+        }
+        return total;
+    }
+
     /** This run and {@code other} (another round of the same case) as one: records, windows, latencies and CPU added. */
     public Measurement plus(Measurement other) {
         if (other.recordBytes != recordBytes) {

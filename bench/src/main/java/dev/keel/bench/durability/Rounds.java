@@ -33,11 +33,7 @@ public final class Rounds {
                          List<String> notes) {
         /** Entrant {@code i}'s rounds added up. */
         public Measurement total(int i) {
-            Measurement sum = null;
-            for (Measurement m : byEntrant.get(i)) {
-                sum = sum == null ? m : sum.plus(m);
-            }
-            return sum;
+            return Measurement.sum(byEntrant.get(i));
         }
 
         public int rounds() {

@@ -17,6 +17,7 @@ public final class CountingSyscalls implements FileSyscalls {
     public final AtomicLong fdatasyncs = new AtomicLong();
     public final AtomicLong fsyncs = new AtomicLong();
     private volatile CountDownLatch pwriteGate;
+    private volatile CountDownLatch writeGate;
     private volatile long pwriteDelayMs;
     private final CountDownLatch pwriteEntered = new CountDownLatch(1);
 
@@ -30,10 +31,31 @@ public final class CountingSyscalls implements FileSyscalls {
         pwriteGate = new CountDownLatch(1);
     }
 
+    /** Holds every pwrite and every write(2) (appends) until {@link #openGate()}. */
+    public void closeGateForAllWrites() {
+        writeGate = new CountDownLatch(1);
+        closeGate();
+    }
+
     public void openGate() {
         CountDownLatch g = pwriteGate;
         if (g != null) {
             g.countDown();
+        }
+        CountDownLatch w = writeGate;
+        if (w != null) {
+            w.countDown();
+        }
+    }
+
+    private static void pass(CountDownLatch gate) {
+        if (gate == null) {
+            return;
+        }
+        try {
+            gate.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -69,6 +91,7 @@ public final class CountingSyscalls implements FileSyscalls {
     @Override
     public long write(int fd, long address, long length) {
         writes.incrementAndGet();
+        pass(writeGate);
         return LIBC.write(fd, address, length);
     }
 

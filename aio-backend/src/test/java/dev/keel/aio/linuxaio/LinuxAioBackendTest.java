@@ -12,9 +12,9 @@ import dev.keel.aio.NativeFile;
 import dev.keel.aio.OpenFlag;
 import dev.keel.aio.RequestState;
 import dev.keel.aio.SyncMode;
+import dev.keel.aio.conformance.AioFixture;
 import dev.keel.aio.conformance.BackendRequirement;
 import dev.keel.aio.linuxaio.ScriptedAioSyscalls.Entry;
-import org.agrona.BufferUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,23 +49,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class LinuxAioBackendTest {
-    private static final int PAGE = 4096;
-    private static final long WAIT_NS = TimeUnit.SECONDS.toNanos(30);
+    private static final int PAGE = AioFixture.PAGE_BYTES;
+    private static final long WAIT_NS = AioFixture.WAIT_NS;
 
     @TempDir
     Path dir;
     private final ScriptedAioSyscalls sys = new ScriptedAioSyscalls();
-    private final List<NativeFile> files = new ArrayList<>();
+    private AioFixture io;
     private AioContext ctx;
 
     @BeforeEach
     void open() throws IOException {
         BackendRequirement.check(LinuxAioBackend.NAME, new LinuxAioBackend().unavailableReason());
+        io = new AioFixture(dir);
         ctx = new LinuxAioBackend(sys).open(AioOptions.defaults());
     }
 
     @AfterEach
-    void close() throws IOException {
+    void close() throws Exception {
         sys.allowEvents(ScriptedAioSyscalls.UNLIMITED);
         try {
             if (ctx != null) {
@@ -73,33 +74,22 @@ class LinuxAioBackendTest {
                 ctx.close();
             }
         } finally {
-            for (NativeFile f : files) {
-                f.close();
+            if (io != null) {
+                io.close();
             }
         }
     }
 
     private NativeFile file(String name, OpenFlag... flags) throws AioException {
-        NativeFile f = NativeFile.open(dir.resolve(name), flags);
-        files.add(f);
-        return f;
+        return io.file(name, flags);
     }
 
     private static ByteBuffer aligned(int bytes) {
-        return BufferUtil.allocateDirectAligned(Math.max(PAGE, (bytes + PAGE - 1) / PAGE * PAGE), PAGE);
+        return AioFixture.aligned(bytes);
     }
 
     private void awaitCount(int count, List<AioRequest> sink) throws AioException {
-        AioRequest[] out = new AioRequest[Math.max(1, count)];
-        int got = 0;
-        while (got < count) {
-            int n = ctx.await(out, 1, count - got, WAIT_NS);
-            assertTrue(n > 0, "only " + got + " of " + count + " completions within 30 s");
-            for (int i = 0; i < n; i++) {
-                sink.add(out[i]);
-            }
-            got += n;
-        }
+        AioFixture.awaitCount(ctx, count, sink);
     }
 
     /** Polls (never await: with events rationed, the ring is not empty and await would spin) for exactly n. */
@@ -355,7 +345,7 @@ class LinuxAioBackendTest {
         Path roPath = dir.resolve("ro.dat");
         Files.write(roPath, new byte[10]);
         NativeFile ro = NativeFile.open(roPath, OpenFlag.READ);
-        files.add(ro);
+        io.closeLater(ro);
         ByteBuffer buf = aligned(PAGE);
         AioRequest[] batch = {
             new AioRequest().prepareWrite(f, 0, buf, PAGE).tag(0),
@@ -426,7 +416,7 @@ class LinuxAioBackendTest {
         Path p = dir.resolve("data.bin");
         Files.write(p, new byte[PAGE]);
         NativeFile f = NativeFile.open(p, OpenFlag.READ);
-        files.add(f);
+        io.closeLater(f);
         assertEquals(1, ctx.submit(new AioRequest[] {new AioRequest().prepareRead(f, 0, aligned(PAGE), PAGE)}, 0, 1));
         pollExactly(1);
         long calls = sys.geteventsCalls.get();
@@ -442,7 +432,7 @@ class LinuxAioBackendTest {
         Path p = dir.resolve("data.bin");
         Files.write(p, new byte[PAGE]);
         NativeFile f = NativeFile.open(p, OpenFlag.READ);
-        files.add(f);
+        io.closeLater(f);
         ByteBuffer buf = aligned(3 * PAGE);
         for (int round = 0; round < 20; round++) {
             List<Thread> waiters = new ArrayList<>();
@@ -586,37 +576,7 @@ class LinuxAioBackendTest {
         ctx = new LinuxAioBackend().open(AioOptions.defaults());
         NativeFile f = file("alloc.dat", OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE);
         NativeFile g = file("alloc.log", OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.APPEND);
-        ByteBuffer buf = aligned(16 * PAGE);
-        AioRequest[] batch = new AioRequest[20];
-        AioRequest[] out = new AioRequest[20];
-        for (int i = 0; i < batch.length; i++) {
-            batch[i] = new AioRequest();
-        }
-        Runnable prepare = () -> {
-            for (int i = 0; i < 16; i++) {
-                batch[i].prepareWrite(f, (long) i * PAGE, AddressOf.buffer(buf) + (long) i * PAGE, PAGE);
-            }
-            batch[16].prepareAppend(g, AddressOf.buffer(buf), 64);
-            batch[17].prepareAppend(g, AddressOf.buffer(buf), 64);
-            batch[18].prepareSync(f, SyncMode.DATA);
-            batch[19].prepareRead(f, 0, AddressOf.buffer(buf), 512);
-        };
-        com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        long before = 0;
-        int rounds = 3000;
-        for (int round = 0; round < 2 * rounds; round++) {
-            if (round == rounds) {
-                before = threads.getCurrentThreadAllocatedBytes();
-            }
-            prepare.run();
-            assertEquals(20, ctx.submit(batch, 0, 20));
-            int got = 0;
-            while (got < 20) {
-                got += ctx.await(out, 1, 20 - got, WAIT_NS);
-            }
-        }
-        long perRound = (threads.getCurrentThreadAllocatedBytes() - before) / rounds;
+        long perRound = AioFixture.allocatedBytesPerRound(ctx, f, g, 3000);
         System.out.println("linux-aio steady state: " + perRound + " bytes allocated per round of 20 requests");
         assertTrue(perRound < 16, "steady state allocated " + perRound + " bytes per round of 20 requests");
     }

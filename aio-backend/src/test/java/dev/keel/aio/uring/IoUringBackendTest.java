@@ -12,9 +12,9 @@ import dev.keel.aio.NativeFile;
 import dev.keel.aio.OpenFlag;
 import dev.keel.aio.RequestState;
 import dev.keel.aio.SyncMode;
+import dev.keel.aio.conformance.AioFixture;
 import dev.keel.aio.conformance.BackendRequirement;
 import dev.keel.aio.internal.LibC;
-import org.agrona.BufferUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,24 +45,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class IoUringBackendTest {
-    private static final int PAGE = 4096;
-    private static final long WAIT_NS = TimeUnit.SECONDS.toNanos(30);
+    private static final int PAGE = AioFixture.PAGE_BYTES;
+    private static final long WAIT_NS = AioFixture.WAIT_NS;
 
     @TempDir
     Path dir;
     private final IoUringBackend backend = new IoUringBackend();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private AioFixture io;
     private final List<AioRequest> delivered = new ArrayList<>();
 
     @BeforeEach
     void requireBackend() {
         BackendRequirement.check(IoUringBackend.NAME, backend.unavailableReason());
+        io = new AioFixture(dir);
     }
 
     @AfterEach
     void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
+        if (io != null) {
+            io.close();
         }
     }
 
@@ -71,24 +72,15 @@ class IoUringBackendTest {
     }
 
     private IoUringContext track(IoUringContext c) {
-        closeables.add(() -> {
-            AioRequest[] out = new AioRequest[c.limits().maxInFlight()];
-            while (c.inFlight() > 0) {
-                assertTrue(c.await(out, 1, out.length, WAIT_NS) > 0, () -> "stuck in flight at close: " + c.describe());
-            }
-            c.close();
-        });
-        return c;
+        return io.track(c, c::describe);
     }
 
     private NativeFile file(String name, OpenFlag... flags) throws AioException {
-        NativeFile f = NativeFile.open(dir.resolve(name), flags);
-        closeables.add(f);
-        return f;
+        return io.file(name, flags);
     }
 
     private static ByteBuffer aligned(int bytes) {
-        return BufferUtil.allocateDirectAligned(Math.max(PAGE, (bytes + PAGE - 1) / PAGE * PAGE), PAGE);
+        return AioFixture.aligned(bytes);
     }
 
     private static ByteBuffer filled(int bytes, int value) {
@@ -136,7 +128,7 @@ class IoUringBackendTest {
             file = NativeFile.open(p, OpenFlag.READ, OpenFlag.WRITE, OpenFlag.APPEND);
             side = LibC.open(p.toString(), LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
             assertTrue(side >= 0, "open " + p + ": errno " + LibC.errno());
-            closeables.add(this);
+            io.closeLater(this);
         }
 
         /** Writes 0x11 bytes until the pipe is full; returns how many. */
@@ -358,7 +350,7 @@ class IoUringBackendTest {
         Path bPath = dir.resolve("read.dat");
         Files.write(bPath, new byte[PAGE]);
         NativeFile b = NativeFile.open(bPath, OpenFlag.READ);
-        closeables.add(b);
+        io.closeLater(b);
         ByteBuffer buf = filled(4 * PAGE, 0x2C);
         AioRequest stuck = new AioRequest().prepareAppend(fifo.file, filled(PAGE, 0xEE), PAGE).tag(0);
         AioRequest[] batch = {
@@ -430,7 +422,7 @@ class IoUringBackendTest {
         Path readOnly = dir.resolve("read-only.dat");
         Files.write(readOnly, new byte[2 * PAGE]);
         NativeFile ro = NativeFile.open(readOnly, OpenFlag.READ);
-        closeables.add(ro);
+        io.closeLater(ro);
         AioRequest[] refused = {
             new AioRequest().prepareWrite(ro, 0, good, PAGE).tag(0),
             new AioRequest().prepareWrite(ro, PAGE, third, PAGE).tag(1),
@@ -534,7 +526,7 @@ class IoUringBackendTest {
         Path p = dir.resolve("cached.bin");
         Files.write(p, new byte[8 * PAGE]);
         NativeFile f = NativeFile.open(p, OpenFlag.READ);
-        closeables.add(f);
+        io.closeLater(f);
         ByteBuffer buf = aligned(8 * PAGE);
         AioRequest[] reads = new AioRequest[8];
         for (int i = 0; i < reads.length; i++) {
@@ -630,7 +622,7 @@ class IoUringBackendTest {
         Path p = dir.resolve("overflow.bin");
         Files.write(p, new byte[4 * PAGE]);
         NativeFile f = NativeFile.open(p, OpenFlag.READ);
-        closeables.add(f);
+        io.closeLater(f);
         ByteBuffer buf = aligned(4 * PAGE);
         AioRequest[] reads = new AioRequest[4];
         for (int i = 0; i < reads.length; i++) {
@@ -915,5 +907,15 @@ class IoUringBackendTest {
         assertEquals("IORING_FEAT_SINGLE_MMAP (5.4+), IORING_FEAT_NODROP (5.5+), IORING_FEAT_RW_CUR_POS (5.6+), "
             + "IORING_FEAT_EXT_ARG (5.11+)", IoUringRing.missingFeatures(0));
         assertNull(IoUringRing.missingFeatures(0xFFFF_FFFF));
+    }
+
+    @Test
+    void steadyStateSubmitAndReapAllocateNothing() throws IOException {
+        IoUringContext c = context(AioOptions.defaults());
+        NativeFile f = file("alloc.dat", OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE);
+        NativeFile g = file("alloc.log", OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.APPEND);
+        long perRound = AioFixture.allocatedBytesPerRound(c, f, g, 1000);
+        System.out.println("io_uring steady state: " + perRound + " bytes allocated per round of 20 requests");
+        assertTrue(perRound < 16, "steady state allocated " + perRound + " bytes per round of 20 requests");
     }
 }

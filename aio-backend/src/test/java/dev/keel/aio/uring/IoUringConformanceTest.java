@@ -14,4 +14,10 @@ class IoUringConformanceTest extends AioConformanceSuite {
     protected AioBackend backend() {
         return backend;
     }
+
+    /** Certain: appends after the one in flight are held in user space until a reap sees its chain complete. */
+    @Override
+    protected String whyNoCancelIsCertain() {
+        return null;
+    }
 }

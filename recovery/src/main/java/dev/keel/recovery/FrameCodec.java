@@ -10,7 +10,7 @@ import static dev.keel.recovery.FrameDescriptor.CRC_OFFSET;
 import static dev.keel.recovery.FrameDescriptor.HEADER_BYTES;
 import static dev.keel.recovery.FrameDescriptor.LENGTH_OFFSET;
 import static dev.keel.recovery.FrameDescriptor.LSN_OFFSET;
-import static dev.keel.recovery.FrameDescriptor.RESERVED_OFFSET;
+import static dev.keel.recovery.FrameDescriptor.FLAGS_OFFSET;
 import static dev.keel.recovery.FrameDescriptor.SALT_OFFSET;
 import static dev.keel.recovery.FrameDescriptor.TYPE_OFFSET;
 import static dev.keel.recovery.FrameDescriptor.UNSYNCED_SPAN_OFFSET;
@@ -30,6 +30,7 @@ public final class FrameCodec {
     private long lsn;
     private int salt;
     private short type;
+    private short flags;
     private int unsyncedSpan;
 
     public FrameCodec(ByteBuffer region) {
@@ -49,10 +50,15 @@ public final class FrameCodec {
      * @return the frame's size in bytes
      */
     public int seal(int offset, int payloadBytes, long lsn, int salt, short type, int unsyncedSpan) {
+        return seal(offset, payloadBytes, lsn, salt, type, (short) 0, unsyncedSpan);
+    }
+
+    /** As {@link #seal(int, int, long, int, short, int)}, with frame flags ({@link FrameDescriptor#FLAG_BATCH_CONTINUES}). */
+    public int seal(int offset, int payloadBytes, long lsn, int salt, short type, short flags, int unsyncedSpan) {
         buffer.putLong(offset + LSN_OFFSET, lsn);
         buffer.putInt(offset + SALT_OFFSET, salt);
         buffer.putShort(offset + TYPE_OFFSET, type);
-        buffer.putShort(offset + RESERVED_OFFSET, (short) 0);
+        buffer.putShort(offset + FLAGS_OFFSET, flags);
         buffer.putInt(offset + UNSYNCED_SPAN_OFFSET, unsyncedSpan);
         int frameBytes = FrameDescriptor.frameBytes(payloadBytes);
         for (int pad = offset + HEADER_BYTES + payloadBytes; pad < offset + frameBytes; pad++) {
@@ -122,6 +128,7 @@ public final class FrameCodec {
         this.lsn = buffer.getLong(offset + LSN_OFFSET);
         this.salt = buffer.getInt(offset + SALT_OFFSET);
         this.type = buffer.getShort(offset + TYPE_OFFSET);
+        this.flags = buffer.getShort(offset + FLAGS_OFFSET);
         this.unsyncedSpan = buffer.getInt(offset + UNSYNCED_SPAN_OFFSET);
         return FrameCheck.VALID;
     }
@@ -171,6 +178,11 @@ public final class FrameCodec {
 
     public short type() {
         return type;
+    }
+
+    /** The last VALID frame's flags ({@link FrameDescriptor#FLAG_BATCH_CONTINUES}). */
+    public short flags() {
+        return flags;
     }
 
     public int unsyncedSpan() {

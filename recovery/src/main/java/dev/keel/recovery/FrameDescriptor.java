@@ -9,7 +9,7 @@ package dev.keel.recovery;
  *   +----------------+----------------+--------------------------------+
  *   | length u32     | lengthCheck u32| lsn u64                        |
  *   +----------------+--------+-------+--------------------------------+
- *  16 | salt u32     | type u16| 0 u16 | unsyncedSpan u32 | crc u32     |
+ *  16 | salt u32     | type u16|flags u16| unsyncedSpan u32 | crc u32   |
  *   +----------------+--------+-------+------------------+-------------+
  *  32 | payload: length bytes, then zeros up to the next multiple of 8    |
  * </pre>
@@ -26,6 +26,9 @@ package dev.keel.recovery;
  *       from another log, fails it even with a valid CRC.</li>
  *   <li>{@code type}: {@link #TYPE_RECORD}, {@link #TYPE_COMMIT}, {@link #TYPE_VOID}; bit 15 ({@link #SKIPPABLE})
  *       marks types a reader that does not know them may skip (forward compatibility).</li>
+ *   <li>{@code flags}: {@link #FLAG_BATCH_CONTINUES} on every record of an atomic batch but its
+ *       last; 0 otherwise (logs written before flags existed hold 0 here, which reads as "no
+ *       batch"). Covered by the CRC.</li>
  *   <li>{@code unsyncedSpan}: {@code lsn - durableLsn} when the frame was written (saturated).
  *       It is the evidence recovery needs: a damaged frame followed by a valid frame whose
  *       span shows the damaged one was already durable when it was written is corruption, never
@@ -39,8 +42,8 @@ public final class FrameDescriptor {
     public static final int LSN_OFFSET = LENGTH_CHECK_OFFSET + 4;
     public static final int SALT_OFFSET = LSN_OFFSET + 8;
     public static final int TYPE_OFFSET = SALT_OFFSET + 4;
-    public static final int RESERVED_OFFSET = TYPE_OFFSET + 2;
-    public static final int UNSYNCED_SPAN_OFFSET = RESERVED_OFFSET + 2;
+    public static final int FLAGS_OFFSET = TYPE_OFFSET + 2;
+    public static final int UNSYNCED_SPAN_OFFSET = FLAGS_OFFSET + 2;
     public static final int CRC_OFFSET = UNSYNCED_SPAN_OFFSET + 4;
     public static final int HEADER_BYTES = CRC_OFFSET + 4;
     public static final int ALIGNMENT = 8;
@@ -54,6 +57,12 @@ public final class FrameDescriptor {
      */
     public static final short TYPE_VOID = (short) (3 | 0x8000);
     public static final int SKIPPABLE = 0x8000;
+    /**
+     * Frame flag: this record belongs to an atomic batch and more records of the batch follow.
+     * The batch's last record has it clear: it is the batch's commit. A log whose last record
+     * still has it set ends in a batch that was cut by a crash, and opening drops that batch.
+     */
+    public static final short FLAG_BATCH_CONTINUES = 1;
 
     private static final int SALT_LOG_BITS = 20;
     private static final int SALT_INDEX_BITS = 12;

@@ -148,6 +148,11 @@ public final class SegmentCursor implements AutoCloseable {
         return codec.type();
     }
 
+    /** The current frame's flags ({@link FrameDescriptor#FLAG_BATCH_CONTINUES}). */
+    public short flags() {
+        return codec.flags();
+    }
+
     public long frameOffset() {
         return frameOffset;
     }

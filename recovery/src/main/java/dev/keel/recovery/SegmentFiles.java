@@ -21,6 +21,7 @@ import java.util.stream.Stream;
  *                                  its records are no longer part of the log
  *   keel.lock                      the directory lock (the pid of the owner inside)
  *   keel.clean                     written by a clean close: where the log ends
+ *   keel.head                      the log's durable logical head (first LSN, reset epoch); see Wal
  *   quarantine/                    what recovery set aside: cut tails, damaged segments
  * </pre>
  *
@@ -31,6 +32,8 @@ import java.util.stream.Stream;
 public final class SegmentFiles {
     public static final String LOCK_FILE = "keel.lock";
     public static final String CLEAN_FILE = "keel.clean";
+    /** Written by wal-core's truncatePrefix and reset: the logical first LSN, durably. */
+    public static final String HEAD_FILE = "keel.head";
     public static final String QUARANTINE_DIR = "quarantine";
     /**
      * Directories a file system makes at its root by itself, ignored in a log directory:
@@ -40,7 +43,7 @@ public final class SegmentFiles {
      */
     public static final Set<String> FILE_SYSTEM_NAMES = Set.of("lost+found", ".snapshot", "System Volume Information",
         "$RECYCLE.BIN", ".Trashes", ".fseventsd", ".Spotlight-V100");
-    private static final Set<String> KEEL_NAMES = Set.of(LOCK_FILE, CLEAN_FILE, QUARANTINE_DIR);
+    private static final Set<String> KEEL_NAMES = Set.of(LOCK_FILE, CLEAN_FILE, HEAD_FILE, HEAD_FILE + ".tmp", QUARANTINE_DIR);
     private static final Pattern SEGMENT = Pattern.compile("wal-(\\d{20})\\.seg");
     private static final Pattern PREPARING = Pattern.compile("wal-(\\d{20})\\.prep");
     private static final Pattern SPARE = Pattern.compile("wal-(\\d{20})\\.spare");

@@ -65,6 +65,8 @@ final class Appender {
     private long activeSegmentBytes;
     private int salt;
     private boolean closed;
+    /** The point-read index of the segment being appended to (null before the first segment). */
+    private RecordOffsets tailOffsets;
 
     Appender(LogState state, Segments segments, AioContext ctx, WalMetrics metrics, long segmentBytes, long nextLsn,
              long segmentIndex, long segmentOffset, long activeSegmentBytes, Durability durability) {
@@ -81,6 +83,12 @@ final class Appender {
         this.activeSegmentBytes = activeSegmentBytes;
         this.salt = FrameDescriptor.salt(logId, segmentIndex);
         this.claims = ThreadLocal.withInitial(() -> new Claim(new FrameCodec(state.ring.memory())));
+        this.tailOffsets = offsetsOf(segmentIndex);
+    }
+
+    private RecordOffsets offsetsOf(long index) {
+        Segments.Ref ref = segments.byIndex(index);
+        return ref == null ? null : ref.offsets();
     }
 
     /** What one thread claimed under the monitor and completes outside it. */
@@ -137,6 +145,7 @@ final class Appender {
             }
             if (type == FrameDescriptor.TYPE_RECORD) {
                 metrics.appended(length);
+                indexRecord(c.lsn, frameBytes);
             }
         }
         if (array != null) {
@@ -144,8 +153,59 @@ final class Appender {
         } else if (buffer != null && length > 0) {
             state.ring.buffer().putBytes(c.idx + FrameDescriptor.HEADER_BYTES, buffer, srcIndex, length);
         }
-        publish(c, length, c.lsn, type);
+        publish(c, length, c.lsn, type, (short) 0);
         return c.lsn;
+    }
+
+    /** Under the monitor, just after {@link #reserve}: the record's frame starts {@code frameBytes} before the position. */
+    private void indexRecord(long lsn, int frameBytes) {
+        assert tailOffsets != null : "a record before any segment";
+        tailOffsets.add(lsn, segmentOffset - frameBytes);
+    }
+
+    /**
+     * Frames and publishes {@code payloads} (each one's remaining bytes) as one atomic batch:
+     * consecutive LSNs, no other record between them (another appender waits while a batch
+     * waits for ring room), and {@link FrameDescriptor#FLAG_BATCH_CONTINUES} on every record but
+     * the last, which is how opening recognises a batch cut by a crash. Registers
+     * {@code ackTarget} for the last LSN and returns it. Each frame is copied and published
+     * under the monitor, as it is reserved: a batch larger than the free ring waits for the
+     * committer to drain its first frames, which it can only do once they are published.
+     */
+    long appendBatch(ByteBuffer[] payloads, Object ackTarget) throws WalFailedException {
+        Claim c = claims.get();
+        long last;
+        synchronized (state.monitor) {
+            while (state.batchOwner != null) {
+                waitForSpace();
+            }
+            state.batchOwner = Thread.currentThread();
+            try {
+                for (int i = 0; i < payloads.length; i++) {
+                    ByteBuffer p = payloads[i];
+                    int length = p.remaining();
+                    int frameBytes = FrameDescriptor.frameBytes(length);
+                    c.idx = reserve(frameBytes);
+                    c.salt = salt;
+                    c.lsn = nextLsn++;
+                    indexRecord(c.lsn, frameBytes);
+                    state.ring.buffer().putBytes(c.idx + FrameDescriptor.HEADER_BYTES, p, p.position(), length);
+                    publish(c, length, c.lsn, FrameDescriptor.TYPE_RECORD,
+                        i < payloads.length - 1 ? FrameDescriptor.FLAG_BATCH_CONTINUES : 0);
+                    metrics.appended(length);
+                    wakeCommitter();
+                }
+                last = nextLsn - 1;
+                if (ackTarget != null) {
+                    state.acks.add(ackTarget, last);
+                }
+            } finally {
+                state.batchOwner = null;
+                state.monitor.notifyAll();
+            }
+        }
+        wakeCommitter();
+        return last;
     }
 
     /** Under the monitor: copies a BytesStore into the claimed slot, or voids the slot if the copy throws. */
@@ -164,7 +224,7 @@ final class Appender {
                 // The space is reserved and the committer will reach it: fill it with a
                 // skippable VOID frame, never leave a hole that would stall the log.
                 state.ring.buffer().setMemory(c.idx + FrameDescriptor.HEADER_BYTES, length, (byte) 0);
-                publish(c, length, nextLsn - 1, FrameDescriptor.TYPE_VOID);
+                publish(c, length, nextLsn - 1, FrameDescriptor.TYPE_VOID, (short) 0);
             }
         }
     }
@@ -174,12 +234,12 @@ final class Appender {
      * monitor except for a VOID. The unsynced span is read now: the durable LSN only grows, so
      * the value read here is a true lower bound of what was durable when the frame reached disk.
      */
-    private void publish(Claim c, int length, long lsn, short type) {
+    private void publish(Claim c, int length, long lsn, short type, short flags) {
         long durable = state.durableLsn;
         assert lsn >= durable || type != FrameDescriptor.TYPE_RECORD : "LSN " + lsn + " durable before it was published";
         long span = Math.min(0xFFFF_FFFFL, Math.max(0, lsn - durable));
         assert state.ring.buffer().getLongVolatile(c.idx) == 0 : "frame at ring index " + c.idx + " published twice";
-        c.codec.seal(c.idx, length, lsn, c.salt, type, (int) span);
+        c.codec.seal(c.idx, length, lsn, c.salt, type, flags, (int) span);
         c.codec.publish(c.idx, length);
     }
 
@@ -190,6 +250,10 @@ final class Appender {
     private int reserve(int frameBytes) throws WalFailedException {
         while (true) {
             checkUsable();
+            if (state.batchOwner != null && state.batchOwner != Thread.currentThread()) {
+                waitForSpace(); // a batch is waiting for ring room: nothing may come between its records
+                continue;
+            }
             if (segmentOffset + frameBytes <= activeSegmentBytes || roll()) {
                 int idx = state.ring.reserve(frameBytes);
                 if (idx >= 0) {
@@ -213,7 +277,7 @@ final class Appender {
         segmentOffset = SegmentHeaderDescriptor.HEADER_BYTES;
         activeSegmentBytes = segmentBytes;
         salt = FrameDescriptor.salt(logId, segmentIndex);
-        segments.add(segmentIndex, nextLsn);
+        tailOffsets = segments.add(segmentIndex, nextLsn).offsets();
         return true;
     }
 
@@ -346,6 +410,7 @@ final class Appender {
             this.segmentOffset = segmentOffset;
             this.activeSegmentBytes = activeSegmentBytes;
             this.salt = FrameDescriptor.salt(logId, segmentIndex);
+            this.tailOffsets = offsetsOf(segmentIndex);
         }
     }
 

@@ -25,6 +25,8 @@ final class LogState {
     final WriteLeadership leadership = new WriteLeadership();
     /** Appenders waiting for ring space (guarded by monitor). */
     int spaceWaiters;
+    /** The thread appending an atomic batch, while it waits for ring room mid-batch (guarded by monitor). */
+    Thread batchOwner;
 
     LogState(LogBuffer ring) {
         this.ring = ring;

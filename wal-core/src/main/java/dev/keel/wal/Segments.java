@@ -20,8 +20,11 @@ import java.util.List;
  * readers take a snapshot without locking.
  */
 final class Segments {
-    /** One live segment: its index, file and first LSN. */
-    record Ref(long index, Path path, long firstLsn) {
+    /**
+     * One live segment: its index, file and first LSN, the offsets of its records (for point
+     * reads) and a read channel opened on the first point read.
+     */
+    record Ref(long index, Path path, long firstLsn, RecordOffsets offsets, SegmentChannel channel) {
     }
 
     private final Path dir;
@@ -56,10 +59,22 @@ final class Segments {
         return segmentBytes;
     }
 
-    synchronized void add(long index, long firstLsn) {
+    /** Adds a segment the appender starts: its record offsets are filled as it appends. */
+    synchronized Ref add(long index, long firstLsn) {
+        return add(index, firstLsn, true);
+    }
+
+    /**
+     * Adds a segment; {@code indexed} false for one recovered from disk, whose record offsets
+     * are built by a scan when first needed.
+     */
+    synchronized Ref add(long index, long firstLsn, boolean indexed) {
+        Path path = SegmentFiles.segmentPath(dir, index);
+        Ref ref = new Ref(index, path, firstLsn, new RecordOffsets(firstLsn, indexed), new SegmentChannel(path));
         List<Ref> next = new ArrayList<>(table);
-        next.add(new Ref(index, SegmentFiles.segmentPath(dir, index), firstLsn));
+        next.add(ref);
         table = List.copyOf(next);
+        return ref;
     }
 
     List<Ref> snapshot() {
@@ -72,13 +87,32 @@ final class Segments {
 
     /** The segment holding {@code lsn}: the last one whose first LSN is not after it; null when none. */
     Ref find(long lsn) {
+        List<Ref> t = table;
+        int lo = 0;
+        int hi = t.size() - 1;
         Ref found = null;
-        for (Ref r : table) {
+        while (lo <= hi) { // binary search: a point read must not walk thousands of segments
+            int mid = (lo + hi) >>> 1;
+            Ref r = t.get(mid);
             if (r.firstLsn() <= lsn) {
                 found = r;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
             }
         }
         return found;
+    }
+
+    /** The segment with this index, or null. */
+    Ref byIndex(long index) {
+        for (int i = table.size() - 1; i >= 0; i--) {
+            Ref r = table.get(i);
+            if (r.index() == index) {
+                return r;
+            }
+        }
+        return null;
     }
 
     /** The segment after {@code index}, or null. */
@@ -129,6 +163,7 @@ final class Segments {
             boolean last = i == table.size() - 1;
             long nextFirst = last ? Long.MAX_VALUE : table.get(i + 1).firstLsn();
             if (!last && nextFirst <= lsn && keep.isEmpty()) {
+                r.channel().close();
                 Files.deleteIfExists(r.path());
                 deleted++;
             } else {
@@ -142,6 +177,23 @@ final class Segments {
         return deleted;
     }
 
+    /** Closes every segment's read channel (the log is closing). */
+    void closeChannels() {
+        for (Ref r : table) {
+            r.channel().close();
+        }
+    }
+
+    /** Forgets and deletes, durably, every live segment (a reset; the preparer was reset first). */
+    synchronized void deleteAll() throws IOException {
+        for (Ref r : table) {
+            r.channel().close();
+            Files.deleteIfExists(r.path());
+        }
+        table = List.of();
+        NativeFile.syncDirectory(dir);
+    }
+
     /** Forgets (and deletes, durably) every segment after {@code index}, spares included. */
     synchronized void deleteAfter(long index) throws IOException {
         preparer.resetTo(index);
@@ -149,6 +201,7 @@ final class Segments {
         boolean deleted = false;
         for (Ref r : table) {
             if (r.index() > index) {
+                r.channel().close();
                 Files.deleteIfExists(r.path());
                 deleted = true;
             } else {

@@ -33,6 +33,9 @@ final class Truncation {
     void truncateAfter(long lsn, NativeFile committerTail) throws IOException {
         Segments segs = wal.segments();
         Segments.Ref target = segs.find(lsn + 1);
+        // Its offsets must be whole before appending extends them from the cut (a recovered segment may not be indexed yet).
+        target.offsets().build(wal.readContext(), target.path(), target.index(), segs.logId(), lsn,
+            wal.options().recoveryMode() == dev.keel.recovery.RecoveryMode.SKIP_ANY_CORRUPTED_RECORDS);
         long cutOffset = findCutOffset(target, lsn + 1);
         long tailIndex = segs.snapshot().get(segs.count() - 1).index();
         long writtenEnd = target.index() == tailIndex && committerTail != null ? committerTail.size() : wal.options().segmentBytes();
@@ -45,6 +48,7 @@ final class Truncation {
             committerTail.close();
         }
         segs.deleteAfter(target.index());
+        target.offsets().truncateAfter(lsn);
         state.ring.reset();
         state.durableLsn = lsn;
         appender.resetTo(lsn + 1, target.index(), cutOffset, targetBytes);

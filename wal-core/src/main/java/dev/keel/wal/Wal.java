@@ -10,6 +10,7 @@ import dev.keel.aio.SyncMode;
 import dev.keel.recovery.CleanShutdown;
 import dev.keel.recovery.FrameDescriptor;
 import dev.keel.recovery.LogRecovery;
+import dev.keel.recovery.LsnRange;
 import dev.keel.recovery.RecoveredLog;
 import dev.keel.recovery.RecoveryMode;
 import dev.keel.recovery.RecoveryReport;
@@ -75,10 +76,14 @@ public final class Wal implements AutoCloseable {
     private volatile Committer committer;
     private AgentRunner runner;
     private final Object adminLock = new Object();
+    private final PointReader pointReader;
+    private final LogStart start;
+    /** The records of an atomic batch a crash cut, dropped at open; null when there was none. */
+    private LsnRange droppedBatch;
     private volatile boolean closed;
 
     private Wal(Path dir, WalOptions options, DirectoryLock lock, AioBackend backend, AioContext ctx, AioContext readCtx,
-                RecoveredLog recovered) throws IOException {
+                RecoveredLog recovered, LogHead head) throws IOException {
         this.dir = dir;
         this.options = options;
         this.lock = lock;
@@ -91,20 +96,28 @@ public final class Wal implements AutoCloseable {
         this.preparer = new SegmentPreparer(dir, options.segmentBytes(),
             backend.open(AioOptions.defaults().backend(backend).maxInFlight(16)));
         this.segments = new Segments(dir, logId, options.segmentBytes(), options.durability(), preparer);
-        long tailIndex = 0;
+        boolean empty = recovered.segments().isEmpty();
+        // An empty log continues at its head (a reset may have moved it), in the segment after the reset epoch's.
+        long tailIndex = Math.max(0, head.epochSegment() - 1);
         long tailOffset = options.segmentBytes();
         for (SegmentInfo s : recovered.segments()) {
-            segments.add(s.index(), s.firstLsn());
+            segments.add(s.index(), s.firstLsn(), false);
             tailIndex = s.index();
             tailOffset = s.endOffsetBytes();
         }
-        long lastLsn = recovered.nextLsn() - 1;
+        long nextLsn = empty ? Math.max(recovered.nextLsn(), head.firstLsn()) : recovered.nextLsn();
+        long lastLsn = nextLsn - 1;
         state.durableLsn = lastLsn;
+        this.pointReader = new PointReader(this);
         NativeFile tailFile = null;
         long tailBytes;
         try {
             preparer.alreadyPrepared(tailIndex + usableSpares(recovered.spareSegments(), options.segmentBytes()));
-            tailFile = tailIndex == 0 ? null : segments.openTail(tailIndex);
+            if (!empty) { // index the tail now: appending goes on extending its offsets
+                segments.byIndex(tailIndex).offsets().build(readCtx, SegmentFiles.segmentPath(dir, tailIndex), tailIndex,
+                    logId, lastLsn, options.recoveryMode() == dev.keel.recovery.RecoveryMode.SKIP_ANY_CORRUPTED_RECORDS);
+            }
+            tailFile = empty ? null : segments.openTail(tailIndex);
             // The tail keeps the size it was created with (its header's), whatever the options say now.
             tailBytes = tailFile == null ? options.segmentBytes() : tailFile.size();
         } catch (IOException | RuntimeException e) {
@@ -112,11 +125,12 @@ public final class Wal implements AutoCloseable {
             closeQuietly(preparer); // its thread and context would outlive a log that never opened
             throw e;
         }
-        this.appender = new Appender(state, segments, ctx, metrics, options.segmentBytes(), recovered.nextLsn(), tailIndex,
+        this.appender = new Appender(state, segments, ctx, metrics, options.segmentBytes(), nextLsn, tailIndex,
             tailOffset, tailBytes, options.durability());
-        if (tailIndex == 0) {
-            segments.prepareAhead(1); // a new log: its first segment is needed at once
+        if (empty) {
+            segments.prepareAhead(tailIndex + 1); // a new (or reset) log: its first segment is needed at once
         }
+        this.start = new LogStart(this, state, appender, preparer, segments, head);
         startCommitter(tailIndex, tailFile, tailOffset, tailBytes, lastLsn);
     }
 
@@ -182,9 +196,18 @@ public final class Wal implements AutoCloseable {
             AioBackend backend = Aio.choose(options.aioBackend());
             ctx = backend.open(AioOptions.defaults().backend(backend).maxInFlight(64));
             readCtx = backend.open(AioOptions.defaults().backend(backend).maxInFlight(64));
+            LogHead head = LogHead.read(dir);
+            LogStart.deleteDeadSegments(dir, head.epochSegment());
             RecoveredLog recovered = new LogRecovery(readCtx, options.recoveryMode(), false).recover(dir);
             LOG.log(System.Logger.Level.INFO, "opened " + dir + ": " + recovered.report().summary());
-            return new Wal(dir, options, lock, backend, ctx, readCtx, recovered);
+            Wal wal = new Wal(dir, options, lock, backend, ctx, readCtx, recovered, head);
+            try {
+                wal.droppedBatch = wal.start.dropIncompleteBatch(wal.pointReader);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(wal);
+                throw e;
+            }
+            return wal;
         } catch (IOException | RuntimeException e) {
             closeQuietly(readCtx);
             closeQuietly(ctx);
@@ -203,6 +226,11 @@ public final class Wal implements AutoCloseable {
      */
     public static ReadOnlyWal openReadOnly(Path dir, WalOptions options) throws IOException {
         return ReadOnlyWal.open(dir, options);
+    }
+
+    /** The records of an atomic batch that a crash cut and that opening dropped; null when none. */
+    public LsnRange droppedIncompleteBatch() {
+        return droppedBatch;
     }
 
     private static void closeQuietly(AutoCloseable c) {
@@ -261,6 +289,55 @@ public final class Wal implements AutoCloseable {
         return f;
     }
 
+    /**
+     * Appends {@code payloads} (each one's remaining bytes; positions do not move) as one atomic
+     * batch with consecutive LSNs, and returns the last LSN once all are durable. Atomic: after
+     * any crash either every record of the batch is in the log or none is. Each record is one
+     * frame flagged {@link FrameDescriptor#FLAG_BATCH_CONTINUES} but the last, which commits
+     * the batch; opening drops a batch whose last record is missing.
+     *
+     * <p>Why flags and a committing last record rather than one batch frame: each record keeps
+     * its own frame, LSN and CRC, so readers, the point index, recovery's scanner and the tools
+     * see ordinary records; a batch needs no size limit beyond the log buffer's, and may span
+     * a segment roll.
+     */
+    public long appendBatch(ByteBuffer... payloads) throws IOException {
+        if (payloads == null || payloads.length == 0) {
+            throw new IllegalArgumentException("a batch needs at least one payload, got " + (payloads == null ? "null" : "0"));
+        }
+        for (ByteBuffer p : payloads) {
+            checkPayload(p == null ? -1 : p.remaining());
+        }
+        long last = appender.appendBatch(payloads, Thread.currentThread());
+        appender.awaitDurableOrLead(last, committer);
+        return last;
+    }
+
+    /**
+     * Reads the record {@code lsn} back: its payload, or null when the log does not hold it
+     * (below {@link #startLsn()}, after the durable LSN, or skipped as damage). Finds the frame
+     * through an index of record offsets (one {@code int} per record), with one positional read;
+     * it never scans a segment from its start, except once for a segment that was on disk at
+     * open. Any thread; the frame's CRC is checked.
+     *
+     * @throws dev.keel.recovery.CorruptLogException when the indexed frame does not check
+     */
+    public byte[] read(long lsn) throws IOException {
+        checkOpen();
+        if (lsn < startLsn() || lsn > state.durableLsn) {
+            return null;
+        }
+        try {
+            PointReader.Frame f = pointReader.read(lsn);
+            return f == null ? null : f.payload();
+        } catch (java.nio.channels.ClosedChannelException e) {
+            if (lsn < startLsn() || closed) {
+                return null; // truncated away (or closed) while being read
+            }
+            throw e;
+        }
+    }
+
     private void checkPayload(int length) {
         if (length < 0) {
             throw new IllegalArgumentException("payload is null");
@@ -277,7 +354,7 @@ public final class Wal implements AutoCloseable {
         syncAppended();
     }
 
-    private void syncAppended() throws IOException {
+    void syncAppended() throws IOException {
         long last = appender.registerSync();
         appender.wakeCommitter();
         appender.awaitDurable(last);
@@ -287,16 +364,24 @@ public final class Wal implements AutoCloseable {
 
     /** The first LSN still in the log (0 when empty). */
     public long firstLsn() {
+        long start = startLsn();
+        return start <= lastLsn() ? start : 0;
+    }
+
+    /**
+     * The log's logical start: its first record's LSN, or, when it is empty, the LSN the next
+     * record gets. It moves with {@link #truncatePrefix} and {@link #reset}, durably.
+     */
+    public long startLsn() {
         long last = lastLsn();
-        if (last == 0) {
-            return 0;
-        }
+        long physical = last + 1;
         for (Segments.Ref r : segments.snapshot()) {
             if (r.firstLsn() <= last) {
-                return r.firstLsn();
+                physical = r.firstLsn();
+                break;
             }
         }
-        return 0;
+        return Math.min(last + 1, Math.max(start.head().firstLsn(), physical));
     }
 
     /** The last LSN assigned (0 when empty); it may not be durable yet. */
@@ -349,7 +434,7 @@ public final class Wal implements AutoCloseable {
     /** A reader from {@code fromLsn} (between {@link #firstLsn()} and {@link #lastLsn()} + 1). */
     public WalReader reader(long fromLsn) throws IOException {
         checkOpen();
-        ReadSource.checkStart(fromLsn, firstLsn(), lastLsn());
+        ReadSource.checkStart(fromLsn, startLsn(), lastLsn());
         return new WalReader(new ReadSource(segments, readCtx,
             options.recoveryMode() == RecoveryMode.SKIP_ANY_CORRUPTED_RECORDS, this::durableLsn, this::checkOpen), fromLsn);
     }
@@ -367,6 +452,47 @@ public final class Wal implements AutoCloseable {
     }
 
     /**
+     * Makes {@code lsn} the log's first LSN, durably (the head is persisted before this returns,
+     * so records below it never come back), at any LSN, not only at a segment boundary; whole
+     * segments below it are deleted. At {@code lastLsn() + 1} the log is left empty, continuing
+     * there; beyond it, this is {@link #reset}{@code (lsn)}. Below {@link #startLsn()}, nothing.
+     */
+    public void truncatePrefix(long lsn) throws IOException {
+        checkOpenAndPositive("truncatePrefix lsn", lsn);
+        synchronized (adminLock) {
+            if (lsn <= startLsn()) {
+                return;
+            }
+            if (lsn > lastLsn() + 1) {
+                start.reset(lsn);
+            } else {
+                start.moveHead(lsn);
+            }
+        }
+    }
+
+    /**
+     * Empties the log, durably, and continues it at {@code nextLsn} (any LSN, below or above
+     * the current ones): the next append gets {@code nextLsn}. The commit point is the head's
+     * rename (a new reset epoch: the next segment index); the old segments are deleted after
+     * it, and again at open if a crash came first.
+     */
+    public void reset(long nextLsn) throws IOException {
+        checkOpenAndPositive("reset nextLsn", nextLsn);
+        synchronized (adminLock) {
+            start.reset(nextLsn);
+        }
+    }
+
+    private void checkOpenAndPositive(String what, long lsn) {
+        checkOpen();
+        if (lsn < 1) {
+            throw new IllegalArgumentException(what + "=" + lsn + " must be >= 1");
+        }
+    }
+
+
+    /**
      * Discards every record after {@code lsn}, durably; the next append gets {@code lsn + 1}.
      * Waits for appends in flight, then pauses the committer while the segment files are cut.
      */
@@ -375,7 +501,7 @@ public final class Wal implements AutoCloseable {
         synchronized (adminLock) {
             syncAppended();
             long last = lastLsn();
-            long first = firstLsn() == 0 ? last + 1 : firstLsn();
+            long first = startLsn();
             if (lsn < first - 1 || lsn > last) {
                 throw new IllegalArgumentException("truncateAfter lsn=" + lsn + " must be between firstLsn - 1 = " + (first - 1)
                     + " and lastLsn = " + last);
@@ -442,6 +568,7 @@ public final class Wal implements AutoCloseable {
                 failure = failure == null ? e : failure;
             } finally {
                 closeQuietly(tail);
+                segments.closeChannels();
                 closeQuietly(preparer);
                 closeQuietly(ctx);
                 closeQuietly(readCtx);

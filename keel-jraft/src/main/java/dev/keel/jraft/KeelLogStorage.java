@@ -261,25 +261,33 @@ public final class KeelLogStorage implements LogStorage {
 
     @Override
     public boolean truncatePrefix(long firstIndexKept) {
-        try {
+        return logged("truncatePrefix(" + firstIndexKept + ")", () -> {
             wal().truncatePrefix(firstIndexKept);
             return true;
-        } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "truncatePrefix(" + firstIndexKept + ") of " + dir + " failed", e);
-            return false;
-        }
+        });
     }
 
     @Override
     public boolean truncateSuffix(long lastIndexKept) {
-        try {
+        return logged("truncateSuffix(" + lastIndexKept + ")", () -> {
             Wal w = wal();
             if (lastIndexKept < w.lastLsn()) {
                 w.truncateAfter(Math.max(lastIndexKept, w.startLsn() - 1));
             }
             return true;
+        });
+    }
+
+    /** An operation of the contract that answers false on failure: JRaft's LogManager reads that as an I/O error. */
+    private interface Operation {
+        boolean run() throws IOException;
+    }
+
+    private boolean logged(String what, Operation op) {
+        try {
+            return op.run();
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "truncateSuffix(" + lastIndexKept + ") of " + dir + " failed", e);
+            LOG.log(System.Logger.Level.ERROR, what + " of " + dir + " failed", e);
             return false;
         }
     }
@@ -294,7 +302,7 @@ public final class KeelLogStorage implements LogStorage {
         if (nextLogIndex <= 0) {
             throw new IllegalArgumentException("reset nextLogIndex=" + nextLogIndex + " must be > 0");
         }
-        try {
+        return logged("reset(" + nextLogIndex + ")", () -> {
             LogEntry entry = getEntry(nextLogIndex);
             wal().reset(nextLogIndex);
             if (entry == null) {
@@ -302,10 +310,7 @@ public final class KeelLogStorage implements LogStorage {
                 entry.setId(new LogId(nextLogIndex, 0));
             }
             return appendEntry(entry);
-        } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "reset(" + nextLogIndex + ") of " + dir + " failed", e);
-            return false;
-        }
+        });
     }
 
     @Override

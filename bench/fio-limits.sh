@@ -17,7 +17,7 @@ trap 'rm -rf "$work"' EXIT
 ramp=$(awk -v s="$seconds" 'BEGIN { w = s * 250; if (w > 1000) w = 1000; printf "%dms", w }')
 
 # The fio jobs: the same writes as the bench's limits (DeviceLimit), in the same kind of file.
-#   name        engine   direct  sync   bs    depth  file size (laid out by fio before the run)
+#   name        engine   direct  sync   bs    depth  file size (written with zeros and synced first)
 jobs=(
   "buffered-4k-d1 psync    0 none  4k    1  64M"
   "direct-4k-d1   io_uring 1 dsync 4k    1  256M"
@@ -28,14 +28,25 @@ jobs=(
   "direct-1m-d4   io_uring 1 dsync 1m    4  256M"
 )
 
+# One file per size, written with zeros and synced before the jobs (as the bench lays out its files
+# once, synced): a file fio lays out itself per job is still being written back while the job runs.
+lay_out() {  # size -> path
+  local f="$work/fio-$1.dat"
+  if [ ! -f "$f" ]; then
+    head -c "$1" /dev/zero > "$f"
+    sync "$f"
+  fi
+  echo "$f"
+}
+
 run_fio() {  # name engine direct sync bs depth size -> "writes/s MB/s"
-  local name=$1 engine=$2 direct=$3 sync=$4 bs=$5 depth=$6 size=$7 extra=()
+  local name=$1 engine=$2 direct=$3 sync=$4 bs=$5 depth=$6 size=$7 extra=() file
   if [ "$sync" = none ]; then extra=(--fdatasync=1); else extra=(--sync="$sync"); fi
-  fio --name="$name" --filename="$work/$name.dat" --size="$size" --rw=write --bs="$bs" --ioengine="$engine" \
+  file="$(lay_out "$size")"
+  fio --name="$name" --filename="$file" --size="$size" --rw=write --bs="$bs" --ioengine="$engine" \
       --iodepth="$depth" --direct="$direct" "${extra[@]}" --time_based --runtime="$seconds" --ramp_time="$ramp" \
       --output-format=json 2>/dev/null \
     | jq -r '.jobs[0].write | "\(.iops) \(.bw_bytes / 1e6)"'
-  rm -f "$work/$name.dat"
 }
 
 echo "fio-limits: $rounds interleaved rounds of ${seconds}s per case; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
@@ -50,10 +61,11 @@ for r in $(seq 1 "$rounds"); do
     # shellcheck disable=SC2086
     run_fio $job >> "$work/fio-$r.txt"
   done
+  rm -f "$work"/fio-*.dat
 done
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-printf '| limit | keel bench writes/s (MB/s) | fio writes/s (MB/s) | bench / fio | rounds (bench / fio each) |\n'
+printf '| limit | keel bench writes/s (MB/s), median | fio writes/s (MB/s), median | bench / fio, median of the rounds (lowest-highest) | rounds, bench/fio writes/s |\n'
 printf '|---|---|---|---|---|\n'
 for i in "${!jobs[@]}"; do
   line=$((i + 1))
@@ -65,6 +77,12 @@ for i in "${!jobs[@]}"; do
   each=$(for r in $(seq 1 "$rounds"); do
     printf '%s/%s ' "$(sed -n "${line}p" "$work/bench-$r.txt" | cut -d' ' -f1 | xargs printf '%.0f')" \
       "$(sed -n "${line}p" "$work/fio-$r.txt" | cut -d' ' -f1 | xargs printf '%.0f')"; done)
-  awk -v n="$name" -v b="$b" -v bm="$bm" -v f="$f" -v fm="$fm" -v e="$each" \
-    'BEGIN { printf "| %s | %\047.0f (%.1f) | %\047.0f (%.1f) | %.2f | %s|\n", n, b, bm, f, fm, (f > 0 ? b / f : 0), e }'
+  ratios=$(for r in $(seq 1 "$rounds"); do
+    paste -d' ' <(sed -n "${line}p" "$work/bench-$r.txt" | cut -d' ' -f1) <(sed -n "${line}p" "$work/fio-$r.txt" | cut -d' ' -f1) \
+      | awk '{ if ($2 > 0) print $1 / $2 }'; done)
+  rm=$(echo "$ratios" | median)
+  rlo=$(echo "$ratios" | sort -g | head -1)
+  rhi=$(echo "$ratios" | sort -g | tail -1)
+  awk -v n="$name" -v b="$b" -v bm="$bm" -v f="$f" -v fm="$fm" -v e="$each" -v rm="$rm" -v lo="$rlo" -v hi="$rhi" \
+    'BEGIN { printf "| %s | %\047.0f (%.1f) | %\047.0f (%.1f) | %.2f (%.2f-%.2f) | %s|\n", n, b, bm, f, fm, rm, lo, hi, e }'
 done

@@ -20,7 +20,7 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * Prepares the next segment before it is needed, on its own thread: writes a {@code .prep} file
- * full of zeros (measured faster to fdatasync into than fallocated blocks: the extents are
+ * (or a recycled {@code .spare}, see {@link SpareSegments}) full of zeros (measured faster to fdatasync into than fallocated blocks: the extents are
  * already written, so a data sync flushes data only), syncs it, renames it to its segment name
  * and syncs the directory. A {@code .prep} file never holds a record, so recovery may delete it.
  *
@@ -34,6 +34,7 @@ final class SegmentPreparer implements AutoCloseable {
     private final Path dir;
     private final long segmentBytes;
     private final AioContext ctx;
+    private final SpareSegments spares;
     private final Thread thread;
     private long requested = -1;
     private long prepared = -1;
@@ -41,13 +42,19 @@ final class SegmentPreparer implements AutoCloseable {
     private long failedIndex = -1;
     private boolean stopping;
 
-    SegmentPreparer(Path dir, long segmentBytes, AioContext ctx) {
+    SegmentPreparer(Path dir, long segmentBytes, AioContext ctx, SpareSegments spares) {
         this.dir = dir;
         this.segmentBytes = segmentBytes;
         this.ctx = ctx;
+        this.spares = spares;
         this.thread = new Thread(this::run, "keel-wal-preparer");
         this.thread.setDaemon(true);
         this.thread.start();
+    }
+
+    /** Hands back a segment truncateBefore dropped: kept as a spare for a later roll, or deleted. */
+    void retire(Path segment, long index) throws IOException {
+        spares.retire(segment, index);
     }
 
     /** Marks {@code index} as already there (a spare segment recovery found). */
@@ -143,15 +150,18 @@ final class SegmentPreparer implements AutoCloseable {
         if (Files.exists(target)) {
             return;
         }
-        Path prep = dir.resolve(SegmentFiles.preparingName(index));
+        Path spare = spares.take(index);
+        Path prep = spare != null ? spare : dir.resolve(SegmentFiles.preparingName(index));
         try (NativeFile f = NativeFile.open(prep, OpenFlag.WRITE, OpenFlag.CREATE)) {
-            f.truncate(0);
-            zeroFill(f, index);
+            if (spare == null) {
+                f.truncate(0);
+            }
+            zeroFill(f, index); // a spare's old frames are overwritten here, before it joins the log
             AioRequest[] sync = {new AioRequest().prepareSync(f, SyncMode.FILE)};
             ctx.submitAndWait(sync, 0, 1);
             failIfError(sync[0], prep, 0, index);
         } catch (IOException | RuntimeException e) {
-            // A partial .prep holds no record; left behind it would keep the disk full (and on a
+            // A partial .prep (or half-zeroed spare) holds no record; left behind it would keep the disk full (and on a
             // full disk nothing else could free that space for the log).
             try {
                 Files.deleteIfExists(prep);

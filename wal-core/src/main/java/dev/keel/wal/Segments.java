@@ -152,8 +152,9 @@ final class Segments {
     }
 
     /**
-     * Deletes whole segments (never the last) whose records all precede {@code lsn}, durably.
-     * Returns how many were deleted.
+     * Drops whole segments (never the last) whose records all precede {@code lsn}, durably, in
+     * index order: each is kept as a spare for a later roll or deleted ({@link SpareSegments}).
+     * Returns how many left the log.
      */
     synchronized int deleteBefore(long lsn) throws IOException {
         List<Ref> keep = new ArrayList<>();
@@ -164,7 +165,7 @@ final class Segments {
             long nextFirst = last ? Long.MAX_VALUE : table.get(i + 1).firstLsn();
             if (!last && nextFirst <= lsn && keep.isEmpty()) {
                 r.channel().close();
-                Files.deleteIfExists(r.path());
+                preparer.retire(r.path(), r.index());
                 deleted++;
             } else {
                 keep.add(r);

@@ -93,8 +93,9 @@ public final class Wal implements AutoCloseable {
         long logId = recovered.logId() != 0 ? recovered.logId() : newLogId();
         int ringBytes = options.effectiveLogBufferBytes();
         this.state = new LogState(new LogBuffer(ringBytes));
+        SpareSegments spares = new SpareSegments(dir, options.segmentBytes(), SegmentFiles.list(dir).spares());
         this.preparer = new SegmentPreparer(dir, options.segmentBytes(),
-            backend.open(AioOptions.defaults().backend(backend).maxInFlight(16)));
+            backend.open(AioOptions.defaults().backend(backend).maxInFlight(16)), spares);
         this.segments = new Segments(dir, logId, options.segmentBytes(), options.durability(), preparer);
         boolean empty = recovered.segments().isEmpty();
         // An empty log continues at its head (a reset may have moved it), in the segment after the reset epoch's.
@@ -439,7 +440,12 @@ public final class Wal implements AutoCloseable {
             options.recoveryMode() == RecoveryMode.SKIP_ANY_CORRUPTED_RECORDS, this::durableLsn, this::checkOpen), fromLsn);
     }
 
-    /** Deletes, durably, every whole segment whose records all precede {@code lsn}. */
+    /**
+     * Drops, durably, every whole segment whose records all precede {@code lsn}. Up to
+     * {@link SpareSegments#MAX_SPARES} of them are kept as spares that later rolls reuse instead
+     * of zero-filling new files (a reader still inside a dropped segment then stops at its end);
+     * the rest are deleted.
+     */
     public void truncateBefore(long lsn) throws IOException {
         checkOpen();
         long last = lastLsn();

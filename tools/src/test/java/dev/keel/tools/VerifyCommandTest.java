@@ -35,6 +35,17 @@ class VerifyCommandTest {
     }
 
     @Test
+    void aLogAtAMountRootWithLostAndFoundAndSparesIsVerifiedNotRefused() throws IOException {
+        TestLogs.clean(dir);
+        Files.createDirectory(dir.resolve("lost+found"));
+        Files.write(dir.resolve(SegmentFiles.spareName(7)), new byte[4096]);
+        String verify = Cli.expect(0, "verify", dir.toString()).out();
+        assertTrue(verify.contains("verdict: CLEAN"), verify);
+        String dump = Cli.expect(0, "dump", dir.toString(), "--limit", "1").out();
+        assertTrue(!dump.isEmpty(), "dump reads the log: " + dump);
+    }
+
+    @Test
     void aCrashWithoutDamageIsCleanAndAPrepFileIsLeftAlone() throws IOException {
         TestLogs.crashed(dir);
         Files.write(dir.resolve(SegmentFiles.preparingName(9)), new byte[4096]);

@@ -121,14 +121,20 @@ public final class Charts {
         style.setYAxisDecimalPattern("#,###.#");
         style.setLegendPosition(Styler.LegendPosition.OutsideE);
         boolean any = false;
+        // Two cases can share a name and a sample count (the raw limit measured in several
+        // rounds); XChart refuses a series name twice, so later ones get a number.
+        java.util.Set<String> used = new java.util.HashSet<>();
         for (BenchCase bc : cases) {
             Histogram h = bc.latencyNs();
             if (h == null || h.getTotalCount() == 0 || !filter.test(bc.result())) {
                 continue;
             }
             List<double[]> points = tail(h);
-            chart.addSeries(name.apply(bc.result()) + " (" + h.getTotalCount() + " samples)", column(points, 0), column(points, 1))
-                .setMarker(SeriesMarkers.NONE);
+            String label = name.apply(bc.result()) + " (" + h.getTotalCount() + " samples)";
+            for (int k = 2; !used.add(label); k++) {
+                label = name.apply(bc.result()) + " #" + k + " (" + h.getTotalCount() + " samples)";
+            }
+            chart.addSeries(label, column(points, 0), column(points, 1)).setMarker(SeriesMarkers.NONE);
             any = true;
         }
         return any ? save(chart, dir, file) : null;

@@ -19,9 +19,14 @@ package dev.keel.recovery;
  * | T2 torn header / payload at the tail | CUT         | THROW       | CUT         | CUT         |
  * | T3 bad CRC, stale, foreign, zeroed,  | CUT         | THROW       | CUT         | CUT         |
  * |    bad segment header at the tail    |             |             |             |             |
+ * | T4 hole before a later DIRECT batch  | CUT         | THROW       | CUT         | CUT         |
+ * |    whose frames' span shows it       |             |             |             |             |
+ * |    unsynced (both unacknowledged)    |             |             |             |             |
  * | M1 bad CRC, valid durable frames     | THROW       | THROW       | CUT         | SKIP        |
  * |    after it                          |             |             |             |             |
  * | M2 zeroed range mid-log              | THROW       | THROW       | CUT         | SKIP        |
+ * |    (also a hole before a frame       |             |             |             |             |
+ * |    written after it was durable)     |             |             |             |             |
  * | M3 stale or foreign frame mid-log    | THROW       | THROW       | CUT         | SKIP        |
  * | M4 LSN gap, missing middle segment   | THROW       | THROW       | CUT         | SKIP        |
  * | M5 bad segment header mid-log        | THROW       | THROW       | CUT         | SKIP        |

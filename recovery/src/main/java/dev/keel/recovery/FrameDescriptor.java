@@ -53,7 +53,10 @@ public final class FrameDescriptor {
     public static final short TYPE_COMMIT = (short) (2 | 0x8000);
     /**
      * Space an append reserved but could not fill (its payload source threw): zeros, skipped by
-     * readers, uses no LSN (it carries the last record's, like a marker).
+     * readers, uses no LSN (it carries the last record's, like a marker). Also the pad that ends
+     * each DIRECT batch on a block boundary, so that no block holding an acknowledged record is
+     * ever written again (a torn rewrite would destroy it); it costs up to a block plus a header
+     * per batch (wal-core's {@code DirectLayout}).
      */
     public static final short TYPE_VOID = (short) (3 | 0x8000);
     public static final int SKIPPABLE = 0x8000;

@@ -63,13 +63,19 @@ final class Appender {
      * Options may have changed since (a reopen), and a segment never grows past its size.
      */
     private long activeSegmentBytes;
+    /**
+     * DIRECT segments: the committer owns the file position (it pads each batch to a block) and
+     * decides rolls; appenders never roll and stamp the salt it publishes.
+     */
+    private final boolean directIo;
     private int salt;
     private boolean closed;
     /** The point-read index of the segment being appended to (null before the first segment). */
     private RecordOffsets tailOffsets;
 
     Appender(LogState state, Segments segments, AioContext ctx, WalMetrics metrics, long segmentBytes, long nextLsn,
-             long segmentIndex, long segmentOffset, long activeSegmentBytes, Durability durability) {
+             long segmentIndex, long segmentOffset, long activeSegmentBytes, Durability durability, boolean directIo) {
+        this.directIo = directIo;
         this.spinNs = durability == Durability.NONE ? SPIN_NS_WITHOUT_SYNC : 0;
         this.state = state;
         this.segments = segments;
@@ -80,7 +86,7 @@ final class Appender {
         this.nextLsn = nextLsn;
         this.segmentIndex = segmentIndex;
         this.segmentOffset = segmentOffset;
-        this.activeSegmentBytes = activeSegmentBytes;
+        this.activeSegmentBytes = directIo ? Long.MAX_VALUE : activeSegmentBytes;
         this.salt = FrameDescriptor.salt(logId, segmentIndex);
         this.claims = ThreadLocal.withInitial(() -> new Claim(new FrameCodec(state.ring.memory())));
         this.tailOffsets = offsetsOf(segmentIndex);
@@ -135,7 +141,7 @@ final class Appender {
         Claim c = claims.get();
         synchronized (state.monitor) {
             c.idx = reserve(frameBytes);
-            c.salt = salt;
+            c.salt = currentSalt();
             if (store != null) {
                 copyStoreOrVoid(c, store, length, frameBytes);
             }
@@ -159,6 +165,9 @@ final class Appender {
 
     /** Under the monitor, just after {@link #reserve}: the record's frame starts {@code frameBytes} before the position. */
     private void indexRecord(long lsn, int frameBytes) {
+        if (directIo) {
+            return; // the committer places records in DIRECT segments, and indexes them as it does
+        }
         assert tailOffsets != null : "a record before any segment";
         tailOffsets.add(lsn, segmentOffset - frameBytes);
     }
@@ -186,7 +195,7 @@ final class Appender {
                     int length = p.remaining();
                     int frameBytes = FrameDescriptor.frameBytes(length);
                     c.idx = reserve(frameBytes);
-                    c.salt = salt;
+                    c.salt = currentSalt();
                     c.lsn = nextLsn++;
                     indexRecord(c.lsn, frameBytes);
                     state.ring.buffer().putBytes(c.idx + FrameDescriptor.HEADER_BYTES, p, p.position(), length);
@@ -264,6 +273,11 @@ final class Appender {
             }
             waitForSpace();
         }
+    }
+
+    /** The salt to stamp: DIRECT, the committer's segment's (it rolls); else this appender's. Under the monitor. */
+    private int currentSalt() {
+        return directIo ? state.segmentSalt : salt;
     }
 
     /** Moves to the next segment by a roll marker in the ring; false when the ring has no room for it. */
@@ -408,7 +422,7 @@ final class Appender {
             this.nextLsn = nextLsn;
             this.segmentIndex = segmentIndex;
             this.segmentOffset = segmentOffset;
-            this.activeSegmentBytes = activeSegmentBytes;
+            this.activeSegmentBytes = directIo ? Long.MAX_VALUE : activeSegmentBytes;
             this.salt = FrameDescriptor.salt(logId, segmentIndex);
             this.tailOffsets = offsetsOf(segmentIndex);
         }

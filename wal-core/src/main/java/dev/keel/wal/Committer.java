@@ -1,23 +1,17 @@
 package dev.keel.wal;
 
-import dev.keel.aio.AddressOf;
 import dev.keel.aio.AioContext;
-import dev.keel.aio.AioException;
-import dev.keel.aio.AioOpcode;
 import dev.keel.aio.AioRequest;
-import dev.keel.aio.Errno;
 import dev.keel.aio.NativeFile;
 import dev.keel.aio.SyncMode;
 import dev.keel.recovery.FrameCheck;
 import dev.keel.recovery.FrameCodec;
 import dev.keel.recovery.FrameDescriptor;
 import dev.keel.recovery.SegmentHeaderDescriptor;
-import org.agrona.BufferUtil;
 import org.agrona.concurrent.Agent;
 
 import java.io.IOException;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.LockSupport;
 
@@ -29,19 +23,26 @@ import java.util.concurrent.locks.LockSupport;
  * become durable strictly in order: the durable LSN moves to a batch's last LSN only when every
  * request of it and of every batch before it has succeeded; then waiters up to that LSN are
  * woken, in LSN order. No artificial delay: a batch is whatever was published when the previous
- * one left.
+ * one left. Whoever holds {@link WriteLeadership} runs this: the committer thread, or a lone
+ * appender leading its own group ({@link #lead}).
  *
  * <pre>
  *   batch = [ seal old segment (FILE sync), header of new segment ]   only at a roll
  *           [ write piece 1, write piece 2 ]                           ring is cut at its end
  *           [ sync DATA | FILE ]                                       per durability mode
+ *
+ *   DIRECT: [ seal, header ]  [ one write: staged frames + VOID pad to the block ]  [ sync ]
  * </pre>
+ *
+ * With DIRECT segments ({@link DirectLayout}) the frames are staged into the batch's aligned
+ * buffer and padded, the committer decides rolls, and up to {@code maxSyncsInFlight} batches
+ * leave as soon as they have frames (each is durable on its own completion; the durable LSN
+ * still advances only over the contiguous prefix of completed batches).
  *
  * Fail-stop: a request that fails (or writes short) fails the log with its errno and path; no
  * request is retried and no later batch is acknowledged.
  */
 final class Committer implements Agent {
-    private static final int MAX_REQUESTS_PER_BATCH = 6;
     private static final long SPIN_NS = 20_000;
     private static final long BLOCK_NS = 100_000_000;
 
@@ -59,6 +60,12 @@ final class Committer implements Agent {
     private final AioRequest[] completions;
     private final AckQueue.Batch ready = new AckQueue.Batch();
 
+    /** The DIRECT layout (staging, padding), or null for buffered segments. */
+    private final DirectLayout direct;
+    /** DIRECT: the point-read index of the segment being written (the committer places records). */
+    private RecordOffsets directOffsets;
+    /** DIRECT: the next batch must start a new segment (the tail is not block-aligned, or no segment yet). */
+    private boolean rollPending;
     /** Where the walk of the ring stands: every frame before it is in a batch. */
     private long walkPosition;
     /** Checks, in assertions only, that a frame is whole when the walk meets it. */
@@ -75,7 +82,7 @@ final class Committer implements Agent {
 
     Committer(LogState state, AioContext ctx, Segments segments, Durability durability, int maxBatchBytes,
               int maxSyncsInFlight, WalMetrics metrics, long tailSegmentIndex, NativeFile tailFile,
-              long tailOffset, long tailSegmentBytes, long lastLsn) {
+              long tailOffset, long tailSegmentBytes, long lastLsn, DirectLayout direct) {
         this.state = state;
         this.ctx = ctx;
         this.segments = segments;
@@ -83,7 +90,7 @@ final class Committer implements Agent {
         this.maxBatchBytes = maxBatchBytes;
         this.maxSyncsInFlight = maxSyncsInFlight;
         this.metrics = metrics;
-        this.completions = new AioRequest[maxSyncsInFlight * MAX_REQUESTS_PER_BATCH];
+        this.completions = new AioRequest[maxSyncsInFlight * InFlightBatch.MAX_REQUESTS];
         for (int i = 0; i < maxSyncsInFlight; i++) {
             spare.add(new InFlightBatch());
         }
@@ -94,6 +101,10 @@ final class Committer implements Agent {
         this.segmentFileBytes = tailSegmentBytes;
         this.lastLsnSeen = lastLsn;
         this.frameCheck = new FrameCodec(state.ring.memory());
+        this.direct = direct;
+        this.rollPending = direct != null && (tailFile == null || !direct.aligned(tailOffset));
+        Segments.Ref tail = direct == null || tailFile == null ? null : segments.byIndex(tailSegmentIndex);
+        this.directOffsets = tail == null ? null : tail.offsets();
         building.reset();
     }
 
@@ -257,13 +268,21 @@ final class Committer implements Agent {
         }
         InFlightBatch b = building;
         walk(b);
-        if (b.count == 0 && b.pieceBytes == 0) {
+        if (!b.hasContent()) {
             return 0;
         }
-        if (!b.cut && !inFlight.isEmpty() && b.bytes < inFlight.peekLast().bytes) {
+        if (direct == null && !b.cut && !inFlight.isEmpty() && b.bytes < inFlight.peekLast().bytes) {
             return 0;
         }
-        addWrite(b);
+        if (direct != null) {
+            // DIRECT batches are each durable on their own completion: no reason to hold one back.
+            int bytes = direct.pad(b.staging, lastLsnSeen, state.segmentSalt, span(lastLsnSeen));
+            b.next().prepareWrite(segmentFile, segmentOffset, b.staging.address, bytes).attachment(b);
+            segmentOffset += bytes;
+            assert segmentOffset <= segmentFileBytes : "DIRECT write crosses the segment end: " + segmentOffset;
+        } else {
+            addWrite(b);
+        }
         addSync(b, segmentFile, durability == Durability.FSYNC ? SyncMode.FILE : SyncMode.DATA, true);
         if (segmentOffset > segmentFileBytes / 2 && preparedAheadFor != segmentIndex) {
             preparedAheadFor = segmentIndex;
@@ -308,20 +327,39 @@ final class Committer implements Agent {
                 }
                 roll(b, pos);
                 walkPosition = pos + LogBuffer.ROLL_MARKER_BYTES;
-            } else {
-                takeFrame(b, pos, (int) word);
+            } else if (!takeFrame(b, pos, (int) word)) {
+                return;
             }
         }
         b.cut = true;
     }
 
-    /** Adds the published frame at {@code pos} to the batch's open piece. */
-    private void takeFrame(InFlightBatch b, long pos, int payloadBytes) {
+    /**
+     * Adds the published frame at {@code pos} to the batch: to its open piece, or (DIRECT) to its
+     * staging buffer. False when the walk must stop before it: DIRECT, the frame needs a new
+     * segment and the batch is cut, or a leading appender leaves the roll to the committer.
+     */
+    private boolean takeFrame(InFlightBatch b, long pos, int payloadBytes) throws IOException {
         int idx = LogBuffer.index(pos, state.ring.capacity());
         int frameBytes = FrameDescriptor.frameBytes(payloadBytes);
         assert frameCheck.check(idx, idx + frameBytes, Integer.MAX_VALUE) == FrameCheck.VALID
             : "frame at ring position " + pos + " published before its bytes were in place";
-        if (b.pieceBytes == 0) {
+        if (direct != null) {
+            if (rollPending || segmentOffset + b.staging.bytes + frameBytes + direct.maxPadBytes() > segmentFileBytes) {
+                if (b.hasContent()) {
+                    b.cut = true;
+                    return false;
+                }
+                if (Thread.currentThread() != state.committerThread) {
+                    return false;
+                }
+                rollDirect(b);
+            }
+            if (state.ring.buffer().getShort(idx + FrameDescriptor.TYPE_OFFSET) == FrameDescriptor.TYPE_RECORD) {
+                directOffsets.add(state.ring.buffer().getLong(idx + FrameDescriptor.LSN_OFFSET), segmentOffset + b.staging.bytes);
+            }
+            direct.stage(b.staging, state.ring.buffer(), idx, frameBytes, state.segmentSalt);
+        } else if (b.pieceBytes == 0) {
             b.pieceStart = pos;
             b.pieceFileOffset = segmentOffset;
         }
@@ -331,10 +369,18 @@ final class Committer implements Agent {
         assert lsn == (type == FrameDescriptor.TYPE_RECORD ? lastLsnSeen + 1 : lastLsnSeen)
             : "LSN " + lsn + " (type " + type + ") after " + lastLsnSeen + ": LSNs must be dense and in ring order";
         lastLsnSeen = lsn;
-        segmentOffset += frameBytes;
-        assert segmentOffset <= segmentFileBytes : "write crosses the segment end: " + segmentOffset;
+        if (direct == null) {
+            segmentOffset += frameBytes;
+            assert segmentOffset <= segmentFileBytes : "write crosses the segment end: " + segmentOffset;
+        }
         walkPosition = pos + frameBytes;
         b.bytes += frameBytes;
+        return true;
+    }
+
+    /** The unsynced span a frame written now with this LSN carries (see FrameDescriptor). */
+    private int span(long lsn) {
+        return (int) Math.min(0xFFFF_FFFFL, Math.max(0, lsn - state.durableLsn));
     }
 
     /** Closes the batch's open piece as one write request. */
@@ -368,6 +414,25 @@ final class Committer implements Agent {
             + ", the committer's writes at " + segmentOffset;
         assert newIndex == segmentIndex + 1 : "roll from segment " + segmentIndex + " to " + newIndex;
         assert firstLsn == lastLsnSeen + 1 : "segment " + newIndex + " starts at LSN " + firstLsn + " after " + lastLsnSeen;
+        openSegment(b, newIndex, firstLsn);
+    }
+
+    /**
+     * DIRECT: the committer owns the file position (padding is its decision), so it decides the
+     * roll: the next segment starts with the next record's LSN, and appenders stamp its salt
+     * from now on (the frames already stamped with the old one are sealed again as they are staged).
+     */
+    private void rollDirect(InFlightBatch b) throws IOException {
+        long newIndex = segmentIndex + 1;
+        long firstLsn = lastLsnSeen + 1;
+        directOffsets = segments.add(newIndex, firstLsn).offsets();
+        state.segmentSalt = FrameDescriptor.salt(segments.logId(), newIndex);
+        openSegment(b, newIndex, firstLsn);
+        rollPending = false;
+    }
+
+    /** Seals the old segment and writes the new one's header, in this batch. */
+    private void openSegment(InFlightBatch b, long newIndex, long firstLsn) throws IOException {
         if (segmentFile != null) {
             addSync(b, segmentFile, SyncMode.FILE, false);
             b.closeAfter = segmentFile;
@@ -411,37 +476,14 @@ final class Committer implements Agent {
             InFlightBatch b = (InFlightBatch) r.attachment();
             b.pending--;
             assert b.pending >= 0 : "more completions than requests in a batch";
-            if (state.failure == null && !succeeded(r)) {
-                failStop(describe(r));
+            if (state.failure == null && !RequestOutcome.succeeded(r)) {
+                failStop(RequestOutcome.describe(r));
             }
         }
         if (n > 0) {
             advance();
         }
         return n;
-    }
-
-    private static boolean succeeded(AioRequest r) {
-        int res = r.result();
-        return r.opcode() == AioOpcode.SYNC ? res == 0 : res == r.length();
-    }
-
-    private static AioException describe(AioRequest r) {
-        int res = r.result();
-        String op = r.opcode() == AioOpcode.SYNC ? (r.syncMode() == SyncMode.DATA ? "fdatasync" : "fsync") : "pwrite";
-        if (res >= 0) {
-            return new AioException(op, r.file().path(), Errno.EIO.value(),
-                "short write: " + res + " of " + r.length() + " bytes at offset " + r.offset());
-        }
-        Errno e = Errno.of(-res);
-        if (e.isOutOfSpace()) {
-            // Segments are preallocated, so this is a copy-on-write or thin-provisioned device: say where, and how much.
-            String needed = r.opcode() == AioOpcode.SYNC ? "a sync" : r.length() + " bytes at offset " + r.offset();
-            return new AioException(op, r.file().path(), -res, "no space left in " + r.file().path().getParent()
-                + " for " + needed + " of a preallocated segment; free space on that device, then reopen the log");
-        }
-        return new AioException(op, r.file().path(), -res,
-            r.opcode() == AioOpcode.SYNC ? "not retried: the kernel may have dropped the data" : null);
     }
 
     /** Moves the durable LSN over every finished batch at the head, then wakes their waiters. */
@@ -496,53 +538,6 @@ final class Committer implements Agent {
     void drainInFlight() throws IOException {
         while (ctx.inFlight() > 0) {
             reap(ctx.await(completions, 1, completions.length, BLOCK_NS));
-        }
-    }
-
-    /** A batch in flight and the requests it was made of; pooled. */
-    static final class InFlightBatch {
-        final AioRequest[] requests = new AioRequest[MAX_REQUESTS_PER_BATCH];
-        final ByteBuffer header = BufferUtil.allocateDirectAligned(SegmentHeaderDescriptor.HEADER_BYTES, 4096);
-        int count;
-        int pending;
-        long endPosition;
-        long bytes;
-        /** The open piece: contiguous frames from this ring position, at this file offset. */
-        long pieceStart;
-        long pieceFileOffset;
-        int pieceBytes;
-        /** No more frames may join (full, or the next frame is in another segment). */
-        boolean cut;
-        long lastLsn;
-        long submittedNanos;
-        NativeFile closeAfter;
-
-        InFlightBatch() {
-            for (int i = 0; i < requests.length; i++) {
-                requests[i] = new AioRequest();
-            }
-        }
-
-        AioRequest next() {
-            pending++;
-            return requests[count++];
-        }
-
-        long headerAddress() {
-            return AddressOf.buffer(header);
-        }
-
-        void reset() {
-            count = 0;
-            pending = 0;
-            bytes = 0;
-            pieceBytes = 0;
-            cut = false;
-            closeAfter = null;
-        }
-
-        boolean hasContent() {
-            return count > 0 || pieceBytes > 0;
         }
     }
 }

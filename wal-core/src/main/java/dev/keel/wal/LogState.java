@@ -21,6 +21,8 @@ final class LogState {
     volatile int committerWaiting;
     /** The committer's thread, set when it starts. */
     volatile Thread committerThread;
+    /** DIRECT: the salt of the segment the committer writes, which appenders stamp (the committer rolls). */
+    volatile int segmentSalt;
     /** Who drives the write path (the committer, or a lone appender leading its own write group). */
     final WriteLeadership leadership = new WriteLeadership();
     /** Appenders waiting for ring space (guarded by monitor). */

@@ -38,7 +38,7 @@ public final class ReadOnlyWal implements AutoCloseable {
         this.dir = dir;
         this.readCtx = readCtx;
         this.recovered = recovered;
-        Segments segments = new Segments(dir, recovered.logId(), options.segmentBytes(), options.durability(), null);
+        Segments segments = new Segments(dir, recovered.logId(), options.segmentBytes(), options.durability(), options.directIo(), null);
         for (SegmentInfo s : recovered.segments()) {
             segments.add(s.index(), s.firstLsn());
         }

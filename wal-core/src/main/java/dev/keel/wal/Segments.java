@@ -34,7 +34,7 @@ final class Segments {
     private final SegmentPreparer preparer;
     private volatile List<Ref> table = List.of();
 
-    Segments(Path dir, long logId, long segmentBytes, Durability durability, SegmentPreparer preparer) {
+    Segments(Path dir, long logId, long segmentBytes, Durability durability, boolean directIo, SegmentPreparer preparer) {
         this.dir = dir;
         this.logId = logId;
         this.segmentBytes = segmentBytes;
@@ -44,6 +44,9 @@ final class Segments {
             writeFlags.add(OpenFlag.DSYNC);
         } else if (durability == Durability.OPEN_SYNC) {
             writeFlags.add(OpenFlag.SYNC);
+        }
+        if (directIo) {
+            writeFlags.add(OpenFlag.DIRECT);
         }
     }
 

@@ -3,9 +3,11 @@ package dev.keel.wal;
 import dev.keel.aio.Aio;
 import dev.keel.aio.AioBackend;
 import dev.keel.aio.AioContext;
+import dev.keel.aio.AioException;
 import dev.keel.aio.AioOptions;
 import dev.keel.aio.AioRequest;
 import dev.keel.aio.NativeFile;
+import dev.keel.aio.OpenFlag;
 import dev.keel.aio.SyncMode;
 import dev.keel.recovery.CleanShutdown;
 import dev.keel.recovery.FrameDescriptor;
@@ -15,6 +17,7 @@ import dev.keel.recovery.RecoveredLog;
 import dev.keel.recovery.RecoveryMode;
 import dev.keel.recovery.RecoveryReport;
 import dev.keel.recovery.SegmentFiles;
+import dev.keel.recovery.SegmentHeaderDescriptor;
 import dev.keel.recovery.SegmentInfo;
 import net.openhft.chronicle.bytes.BytesStore;
 import org.agrona.concurrent.AgentRunner;
@@ -72,6 +75,8 @@ public final class Wal implements AutoCloseable {
     private final SegmentPreparer preparer;
     private final WalMetrics metrics = new WalMetrics();
     private final Appender appender;
+    /** The DIRECT layout (block size, staging, padding), or null for buffered segments. */
+    private final DirectLayout direct;
     /** Replaced when a truncation restarts the committer; appenders read it to lead. */
     private volatile Committer committer;
     private AgentRunner runner;
@@ -92,11 +97,12 @@ public final class Wal implements AutoCloseable {
         this.recoveryReport = recovered.report();
         long logId = recovered.logId() != 0 ? recovered.logId() : newLogId();
         int ringBytes = options.effectiveLogBufferBytes();
+        this.direct = options.directIo() ? new DirectLayout(directBlockBytes(dir), options.maxBatchBytes()) : null;
         this.state = new LogState(new LogBuffer(ringBytes));
         SpareSegments spares = new SpareSegments(dir, options.segmentBytes(), SegmentFiles.list(dir).spares());
         this.preparer = new SegmentPreparer(dir, options.segmentBytes(),
             backend.open(AioOptions.defaults().backend(backend).maxInFlight(16)), spares);
-        this.segments = new Segments(dir, logId, options.segmentBytes(), options.durability(), preparer);
+        this.segments = new Segments(dir, logId, options.segmentBytes(), options.durability(), options.directIo(), preparer);
         boolean empty = recovered.segments().isEmpty();
         // An empty log continues at its head (a reset may have moved it), in the segment after the reset epoch's.
         long tailIndex = Math.max(0, head.epochSegment() - 1);
@@ -127,7 +133,8 @@ public final class Wal implements AutoCloseable {
             throw e;
         }
         this.appender = new Appender(state, segments, ctx, metrics, options.segmentBytes(), nextLsn, tailIndex,
-            tailOffset, tailBytes, options.durability());
+            tailOffset, tailBytes, options.durability(), options.directIo());
+        state.segmentSalt = FrameDescriptor.salt(logId, tailIndex);
         if (empty) {
             segments.prepareAhead(tailIndex + 1); // a new (or reset) log: its first segment is needed at once
         }
@@ -137,7 +144,7 @@ public final class Wal implements AutoCloseable {
 
     private void startCommitter(long tailIndex, NativeFile tailFile, long tailOffset, long tailBytes, long lastLsn) {
         committer = new Committer(state, ctx, segments, options.durability(), options.maxBatchBytes(),
-            options.maxSyncsInFlight(), metrics, tailIndex, tailFile, tailOffset, tailBytes, lastLsn);
+            options.maxSyncsInFlight(), metrics, tailIndex, tailFile, tailOffset, tailBytes, lastLsn, direct);
         runner = new AgentRunner(new CommitterIdleStrategy(committer), committer::failStop, null, committer);
         AgentRunner.startOnThread(runner);
     }
@@ -156,6 +163,28 @@ public final class Wal implements AutoCloseable {
             Files.deleteIfExists(p);
         }
         return usable;
+    }
+
+    /**
+     * The block size DIRECT writes align to, from a probe file opened O_DIRECT in the log's
+     * directory: a file system that refuses O_DIRECT (tmpfs, some network file systems) is named
+     * here, at open, never answered by a silent fall-back to buffered writes.
+     */
+    private static int directBlockBytes(Path dir) throws IOException {
+        Path probe = dir.resolve(".direct-probe");
+        try (NativeFile f = NativeFile.open(probe, OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.DIRECT)) {
+            int blockBytes = f.blockSize();
+            if (Integer.bitCount(blockBytes) != 1 || blockBytes > SegmentHeaderDescriptor.HEADER_BYTES) {
+                throw new IOException("directIo=true: " + dir + " has a block size of " + blockBytes
+                    + " bytes; DIRECT needs a power of two of at most " + SegmentHeaderDescriptor.HEADER_BYTES);
+            }
+            return blockBytes;
+        } catch (AioException e) {
+            throw new IOException("directIo=true: " + dir + " refuses O_DIRECT (" + e.getMessage()
+                + "); open the log with directIo(false)", e);
+        } finally {
+            Files.deleteIfExists(probe);
+        }
     }
 
     private static long newLogId() {

@@ -51,6 +51,7 @@ public final class WalOptions {
         int logBufferBytes;
         int maxBatchBytes = DEFAULT_MAX_BATCH_BYTES;
         int maxSyncsInFlight = DEFAULT_MAX_SYNCS_IN_FLIGHT;
+        boolean directIo;
 
         Fields copy() {
             try {
@@ -179,6 +180,33 @@ public final class WalOptions {
         return with(x -> x.maxSyncsInFlight = syncs);
     }
 
+    /**
+     * Segments opened O_DIRECT (default false): writes bypass the page cache from block-aligned
+     * buffers, each batch one write padded to the block boundary with a skippable VOID frame
+     * (see {@link DirectLayout}: a block holding an acknowledged record is never written again),
+     * and up to {@link #maxSyncsInFlight} batches in flight, each durable on its own completion;
+     * the durable LSN advances over the contiguous prefix of completed batches. With the
+     * durability modes:
+     * <ul>
+     *   <li>OPEN_DSYNC: O_DIRECT | O_DSYNC, no sync request: a completed write is durable. The
+     *       mode DIRECT is built for: queue depth pays on devices that run writes in parallel.</li>
+     *   <li>OPEN_SYNC: O_DIRECT | O_SYNC, likewise, with metadata.</li>
+     *   <li>FDATASYNC, FSYNC: O_DIRECT writes and the barrier sync after each batch, as buffered
+     *       (O_DIRECT alone does not flush the device's cache).</li>
+     *   <li>NONE: O_DIRECT writes, no sync: acknowledged once the device took the write.</li>
+     * </ul>
+     * A file system that refuses O_DIRECT is named at open ({@code IOException}); there is no
+     * silent fall-back. Each batch costs up to one block (plus a frame header) of padding, so
+     * segments hold fewer small records than buffered ones.
+     */
+    public WalOptions directIo(boolean direct) {
+        return with(x -> x.directIo = direct);
+    }
+
+    public boolean directIo() {
+        return f.directIo;
+    }
+
     public Durability durability() {
         return f.durability;
     }
@@ -211,7 +239,9 @@ public final class WalOptions {
 
     /** The largest payload a segment of this size can hold. */
     public long segmentPayloadLimit() {
-        return f.segmentBytes - SegmentHeaderDescriptor.HEADER_BYTES - FrameDescriptor.HEADER_BYTES - 8;
+        // DIRECT: the largest frame must fit beside the padding of its batch (up to a block and a header).
+        long directPadBytes = f.directIo ? SegmentHeaderDescriptor.HEADER_BYTES + FrameDescriptor.HEADER_BYTES : 0;
+        return f.segmentBytes - SegmentHeaderDescriptor.HEADER_BYTES - FrameDescriptor.HEADER_BYTES - 8 - directPadBytes;
     }
 
     /** The log buffer's size in effect. */
@@ -251,6 +281,6 @@ public final class WalOptions {
             + maxRecordBytes() + ", recoveryMode=" + f.recoveryMode + ", aioBackend=" + (f.aioBackend == null ? null : f.aioBackend.name())
             + ", logBufferBytes="
             + effectiveLogBufferBytes() + ", maxBatchBytes=" + f.maxBatchBytes + ", maxSyncsInFlight=" + f.maxSyncsInFlight
-            + "]";
+            + ", directIo=" + f.directIo + "]";
     }
 }

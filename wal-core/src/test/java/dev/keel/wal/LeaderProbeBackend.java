@@ -24,6 +24,12 @@ import java.util.concurrent.CountDownLatch;
 final class LeaderProbeBackend implements AioBackend {
     private final String name;
     private final AioBackend delegate;
+    /** One write the log submitted: file, offset, length, buffer address. */
+    record Write(String file, long offsetBytes, int lengthBytes, long address) {
+    }
+
+    /** Every write submitted (not the preparer's zero-fill, which waits for its own), in order. */
+    final List<Write> writes = new CopyOnWriteArrayList<>();
     /** Names of the threads that submitted a batch holding a sync, in order. */
     final List<String> syncSubmitters = new CopyOnWriteArrayList<>();
     private volatile CountDownLatch gate;
@@ -79,6 +85,10 @@ final class LeaderProbeBackend implements AioBackend {
     private void beforeSubmit(AioRequest[] batch, int from, int count) {
         boolean sync = false;
         for (int i = from; i < from + count; i++) {
+            AioRequest r = batch[i];
+            if (r.opcode() == AioOpcode.WRITE) {
+                writes.add(new Write(r.file().path().getFileName().toString(), r.offset(), r.length(), r.address()));
+            }
             // The log's durability barrier (FDATASYNC); the segment preparer's FILE syncs are not probed.
             sync |= batch[i].opcode() == AioOpcode.SYNC && batch[i].syncMode() == SyncMode.DATA;
         }

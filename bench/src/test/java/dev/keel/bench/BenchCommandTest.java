@@ -133,7 +133,7 @@ class BenchCommandTest {
                 assertFalse(c.get("mode").isNull(), "Keel rows name their Durability: " + c);
             }
         }
-        assertEquals(Set.of("limits", "sync-methods", "scaling", "pipelined", "recovery"), sections);
+        assertEquals(Set.of("limits", "sync-methods", "scaling", "pipelined", "direct", "recovery"), sections);
         for (JsonNode c : doc.get("cases")) {
             String system = c.get("system").asText();
             if (system.equals("raw-limit") && !c.get("section").asText().equals("recovery")) {

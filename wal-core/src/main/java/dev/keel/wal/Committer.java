@@ -359,11 +359,13 @@ final class Committer implements Agent {
                 directOffsets.add(state.ring.buffer().getLong(idx + FrameDescriptor.LSN_OFFSET), segmentOffset + b.staging.bytes);
             }
             direct.stage(b.staging, state.ring.buffer(), idx, frameBytes, state.segmentSalt);
-        } else if (b.pieceBytes == 0) {
-            b.pieceStart = pos;
-            b.pieceFileOffset = segmentOffset;
+        } else {
+            if (b.pieceBytes == 0) {
+                b.pieceStart = pos;
+                b.pieceFileOffset = segmentOffset;
+            }
+            b.pieceBytes += frameBytes;
         }
-        b.pieceBytes += frameBytes;
         long lsn = state.ring.buffer().getLong(idx + FrameDescriptor.LSN_OFFSET);
         short type = state.ring.buffer().getShort(idx + FrameDescriptor.TYPE_OFFSET);
         assert lsn == (type == FrameDescriptor.TYPE_RECORD ? lastLsnSeen + 1 : lastLsnSeen)

@@ -54,8 +54,9 @@ class DirectIoTest {
         AioBackend real = Aio.backend(backendName);
         Assumptions.assumeTrue(real.unavailableReason() == null, backendName + ": " + real.unavailableReason());
         LeaderProbeBackend probe = new LeaderProbeBackend("direct-" + backendName, real);
-        WalOptions options = WalOptions.defaults().segmentBytes(256 << 10).maxRecordBytes(8192).durability(durability)
-            .maxSyncsInFlight(4);
+        // A 64 KiB log buffer wraps every few batches: the staged copy must not care where the ring wraps.
+        WalOptions options = WalOptions.defaults().segmentBytes(256 << 10).maxRecordBytes(8192).logBufferBytes(64 << 10)
+            .durability(durability).maxSyncsInFlight(4);
         Map<Long, byte[]> written = new ConcurrentHashMap<>();
         try (Wal wal = Wal.open(dir, options.directIo(true).aioBackend(probe))) {
             List<Thread> threads = new ArrayList<>();

@@ -70,6 +70,9 @@ class DirectIoTest {
                 t.join();
             }
             assertEquals(540, written.size(), "every append acknowledged once");
+            for (long lsn = 1; lsn <= written.size(); lsn += 7) {
+                assertArrayEquals(written.get(lsn), wal.read(lsn), "point read of LSN " + lsn + " (indexed by the committer)");
+            }
         }
         assertAlignedAndNoBlockWrittenTwice(probe.writes);
         try (Wal wal = Wal.open(dir, options); WalReader r = wal.reader(1)) {

@@ -16,4 +16,13 @@ public interface AioBackend {
     String unavailableReason();
 
     AioContext open(AioOptions options) throws AioException;
+
+    /**
+     * The file system this backend's files live on: {@link Storage#OS} for every real backend;
+     * a test's disk model returns its recording one, so that the log, which takes both from one
+     * backend instance, can never mix a model's requests with unrecorded file operations.
+     */
+    default Storage storage() {
+        return Storage.OS;
+    }
 }

@@ -87,6 +87,11 @@ public interface AioContext extends AutoCloseable {
     /** How often each native operation was issued, counted where the backend hands it to the kernel. */
     long count(AioCounter counter);
 
+    /** The file system this context's files live on: its backend's {@link AioBackend#storage()}. */
+    default Storage storage() {
+        return Storage.OS;
+    }
+
     /**
      * Releases the backend's resources.
      *

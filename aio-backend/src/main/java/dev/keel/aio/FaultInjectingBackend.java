@@ -71,6 +71,11 @@ public final class FaultInjectingBackend implements AioBackend {
         return new Context(delegate.open(options));
     }
 
+    @Override
+    public Storage storage() {
+        return delegate.storage();
+    }
+
     void apply(AioRequest r) {
         if (r.state() != RequestState.COMPLETED || r.result() < 0) {
             return;
@@ -155,6 +160,11 @@ public final class FaultInjectingBackend implements AioBackend {
         @Override
         public long count(AioCounter counter) {
             return d.count(counter);
+        }
+
+        @Override
+        public Storage storage() {
+            return d.storage();
         }
 
         @Override

@@ -6,16 +6,14 @@ import dev.keel.aio.AioException;
 import dev.keel.aio.AioRequest;
 import dev.keel.aio.NativeFile;
 import dev.keel.aio.OpenFlag;
+import dev.keel.aio.Storage;
 import dev.keel.aio.SyncMode;
 import org.agrona.BufferUtil;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -52,26 +50,27 @@ public final class LogRecovery {
 
     public RecoveredLog recover(Path dir) throws IOException {
         long start = System.nanoTime();
-        SegmentFiles.Listing listing = SegmentFiles.listOwned(dir);
+        Storage storage = ctx.storage();
+        SegmentFiles.Listing listing = SegmentFiles.listOwned(storage, dir);
         if (!dryRun) {
             for (Path p : listing.preparing()) {
-                Files.deleteIfExists(p); // zero-filled, never held a record
+                storage.deleteIfExists(p); // zero-filled, never held a record
             }
         }
         RecoveredLog clean = trustCleanShutdown ? new CleanPath(ctx, mode).tryOpen(dir, listing.segments(), start) : null;
         if (clean != null) {
             if (!dryRun) {
-                Files.delete(dir.resolve(SegmentFiles.CLEAN_FILE));
-                NativeFile.syncDirectory(dir);
+                storage.deleteIfExists(dir.resolve(SegmentFiles.CLEAN_FILE));
+                storage.syncDirectory(dir);
             }
             return clean;
         }
         LogScanner scanner = new LogScanner(ctx);
         scanner.scan(listing.segments());
         RecoveredLog recovered = decide(dir, scanner, start);
-        if (!dryRun && Files.deleteIfExists(dir.resolve(SegmentFiles.CLEAN_FILE))) {
+        if (!dryRun && storage.deleteIfExists(dir.resolve(SegmentFiles.CLEAN_FILE))) {
             // A marker the fast path could not trust; the scan has replaced it.
-            NativeFile.syncDirectory(dir);
+            storage.syncDirectory(dir);
         }
         return recovered;
     }
@@ -150,7 +149,7 @@ public final class LogRecovery {
                 spare.add(s.path);
                 next++;
             } else if (!dryRun) {
-                Files.deleteIfExists(s.path);
+                ctx.storage().deleteIfExists(s.path);
             }
         }
         return spare;
@@ -208,7 +207,7 @@ public final class LogRecovery {
         }
         List<Path> spare = spares(dir, scanner, live);
         if (!dryRun) {
-            NativeFile.syncDirectory(dir);
+            ctx.storage().syncDirectory(dir);
         }
         return result(scanner, live, spare, nextLsn, bytesCut, damage, gaps, quarantined, start);
     }
@@ -243,17 +242,8 @@ public final class LogRecovery {
         if (dryRun) {
             return target;
         }
-        try (FileChannel in = FileChannel.open(s.path, StandardOpenOption.READ);
-             FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            long copied = 0;
-            long length = s.dirtyEnd - offsetBytes;
-            while (copied < length) {
-                copied += in.transferTo(offsetBytes + copied, length - copied, out);
-            }
-            out.force(true);
-        }
-        NativeFile.syncDirectory(target.getParent());
+        DurableCopy.copy(ctx, s.path, offsetBytes, s.dirtyEnd, target, s.dirtyEnd - offsetBytes);
+        ctx.storage().syncDirectory(target.getParent());
         zeroRange(s.path, offsetBytes, s.dirtyEnd);
         return target;
     }
@@ -261,7 +251,7 @@ public final class LogRecovery {
     private void zeroRange(Path path, long fromBytes, long toBytes) throws IOException {
         ByteBuffer zeros = BufferUtil.allocateDirectAligned(ZERO_CHUNK_BYTES, 4096);
         AioRequest[] one = {new AioRequest()};
-        try (NativeFile f = NativeFile.open(path, OpenFlag.READ, OpenFlag.WRITE)) {
+        try (NativeFile f = ctx.storage().open(path, OpenFlag.READ, OpenFlag.WRITE)) {
             for (long at = fromBytes; at < toBytes; at += ZERO_CHUNK_BYTES) {
                 int len = (int) Math.min(ZERO_CHUNK_BYTES, toBytes - at);
                 one[0].prepareWrite(f, at, AddressOf.buffer(zeros), len);
@@ -281,7 +271,7 @@ public final class LogRecovery {
     private Path setAside(Path dir, Path segment) throws IOException {
         Path target = unusedName(quarantineDir(dir).resolve(segment.getFileName()));
         if (!dryRun) {
-            Files.move(segment, target, StandardCopyOption.ATOMIC_MOVE);
+            ctx.storage().rename(segment, target);
         }
         return target;
     }
@@ -291,9 +281,9 @@ public final class LogRecovery {
      * aside a file of that name (the same slot torn twice, a segment index reused after a cut):
      * quarantine is never overwritten.
      */
-    private static Path unusedName(Path target) {
+    private Path unusedName(Path target) {
         Path p = target;
-        for (int n = 1; Files.exists(p); n++) {
+        for (int n = 1; ctx.storage().exists(p); n++) {
             p = target.resolveSibling(target.getFileName() + "." + n);
         }
         return p;
@@ -301,9 +291,9 @@ public final class LogRecovery {
 
     private Path quarantineDir(Path dir) throws IOException {
         Path q = dir.resolve(SegmentFiles.QUARANTINE_DIR);
-        if (!dryRun && !Files.isDirectory(q)) {
-            Files.createDirectories(q);
-            NativeFile.syncDirectory(dir);
+        if (!dryRun && !ctx.storage().isDirectory(q)) {
+            ctx.storage().createDirectories(q);
+            ctx.storage().syncDirectory(dir);
         }
         return q;
     }

@@ -1,14 +1,14 @@
 package dev.keel.recovery;
 
+import dev.keel.aio.Storage;
+
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The names of the files in a log directory. Keel owns the directory: a file it does not know
@@ -86,22 +86,25 @@ public final class SegmentFiles {
 
     /** Lists the directory; segments sorted by index. */
     public static Listing list(Path dir) throws IOException {
+        return list(Storage.OS, dir);
+    }
+
+    /** Lists the directory through {@code storage}; segments sorted by index. */
+    public static Listing list(Storage storage, Path dir) throws IOException {
         List<Path> segments = new ArrayList<>();
         List<Path> preparing = new ArrayList<>();
         List<Path> spares = new ArrayList<>();
         List<Path> unknown = new ArrayList<>();
-        try (Stream<Path> entries = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) entries::iterator) {
-                String name = p.getFileName().toString();
-                if (SEGMENT.matcher(name).matches()) {
-                    segments.add(p);
-                } else if (PREPARING.matcher(name).matches()) {
-                    preparing.add(p);
-                } else if (SPARE.matcher(name).matches()) {
-                    spares.add(p);
-                } else if (!KEEL_NAMES.contains(name) && !(FILE_SYSTEM_NAMES.contains(name) && Files.isDirectory(p))) {
-                    unknown.add(p);
-                }
+        for (Path p : storage.list(dir)) {
+            String name = p.getFileName().toString();
+            if (SEGMENT.matcher(name).matches()) {
+                segments.add(p);
+            } else if (PREPARING.matcher(name).matches()) {
+                preparing.add(p);
+            } else if (SPARE.matcher(name).matches()) {
+                spares.add(p);
+            } else if (!KEEL_NAMES.contains(name) && !(FILE_SYSTEM_NAMES.contains(name) && storage.isDirectory(p))) {
+                unknown.add(p);
             }
         }
         segments.sort((a, b) -> Long.compare(indexOf(a), indexOf(b)));
@@ -117,11 +120,16 @@ public final class SegmentFiles {
      * @throws IOException naming the path and the first foreign file
      */
     public static Listing listOwned(Path dir) throws IOException {
-        if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new IOException("log directory " + dir + " is " + (Files.isRegularFile(dir) ? "a regular file" : "not a directory")
+        return listOwned(Storage.OS, dir);
+    }
+
+    /** {@link #listOwned(Path)} through {@code storage}. */
+    public static Listing listOwned(Storage storage, Path dir) throws IOException {
+        if (storage.exists(dir) && !storage.isDirectory(dir)) {
+            throw new IOException("log directory " + dir + " is " + (java.nio.file.Files.isRegularFile(dir) ? "a regular file" : "not a directory")
                 + ": a log is a directory of segment files; give a directory (it is created when missing)");
         }
-        Listing listing = list(dir);
+        Listing listing = list(storage, dir);
         if (!listing.unknown().isEmpty()) {
             throw new IOException("log directory " + dir.toAbsolutePath() + " holds " + listing.unknown().size()
                 + " file(s) Keel does not own, first " + listing.unknown().get(0).getFileName()

@@ -38,7 +38,8 @@ public final class ReadOnlyWal implements AutoCloseable {
         this.dir = dir;
         this.readCtx = readCtx;
         this.recovered = recovered;
-        Segments segments = new Segments(dir, recovered.logId(), options.segmentBytes(), options.durability(), options.directIo(), null);
+        Segments segments = new Segments(dir, recovered.logId(), options.segmentBytes(), options.durability(), options.directIo(), null,
+            readCtx.storage());
         for (SegmentInfo s : recovered.segments()) {
             segments.add(s.index(), s.firstLsn());
         }
@@ -54,8 +55,8 @@ public final class ReadOnlyWal implements AutoCloseable {
         if (!Files.exists(dir)) {
             throw new NoSuchFileException(dir.toString(), null, "no log directory to open read-only");
         }
-        SegmentFiles.listOwned(dir);
         AioBackend backend = Aio.choose(options.aioBackend());
+        SegmentFiles.listOwned(backend.storage(), dir);
         AioContext readCtx = backend.open(AioOptions.defaults().backend(backend).maxInFlight(64));
         try {
             RecoveredLog recovered = new LogRecovery(readCtx, options.recoveryMode(), true).recover(dir);

@@ -14,9 +14,7 @@ import org.agrona.BufferUtil;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * Prepares the next segment before it is needed, on its own thread: writes a {@code .prep} file
@@ -77,9 +75,9 @@ final class SegmentPreparer implements AutoCloseable {
             }
         }
         for (long i = lastLiveIndex + 1; i <= Math.max(prepared, requested); i++) {
-            Files.deleteIfExists(SegmentFiles.segmentPath(dir, i));
+            ctx.storage().deleteIfExists(SegmentFiles.segmentPath(dir, i));
         }
-        NativeFile.syncDirectory(dir);
+        ctx.storage().syncDirectory(dir);
         prepared = lastLiveIndex;
         requested = lastLiveIndex;
         failure = null;
@@ -147,14 +145,14 @@ final class SegmentPreparer implements AutoCloseable {
 
     private void prepare(long index) throws IOException {
         Path target = SegmentFiles.segmentPath(dir, index);
-        if (Files.exists(target)) {
+        if (ctx.storage().exists(target)) {
             return;
         }
         Path spare = spares.take(index);
         Path prep = spare != null ? spare : dir.resolve(SegmentFiles.preparingName(index));
-        try (NativeFile f = NativeFile.open(prep, OpenFlag.WRITE, OpenFlag.CREATE)) {
+        try (NativeFile f = ctx.storage().open(prep, OpenFlag.WRITE, OpenFlag.CREATE)) {
             if (spare == null) {
-                f.truncate(0);
+                ctx.storage().truncate(f, 0);
             }
             zeroFill(f, index); // a spare's old frames are overwritten here, before it joins the log
             AioRequest[] sync = {new AioRequest().prepareSync(f, SyncMode.FILE)};
@@ -164,14 +162,14 @@ final class SegmentPreparer implements AutoCloseable {
             // A partial .prep (or half-zeroed spare) holds no record; left behind it would keep the disk full (and on a
             // full disk nothing else could free that space for the log).
             try {
-                Files.deleteIfExists(prep);
+                ctx.storage().deleteIfExists(prep);
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;
         }
-        Files.move(prep, target, StandardCopyOption.ATOMIC_MOVE);
-        NativeFile.syncDirectory(dir);
+        ctx.storage().rename(prep, target);
+        ctx.storage().syncDirectory(dir);
     }
 
     private void zeroFill(NativeFile f, long index) throws IOException {

@@ -1,5 +1,6 @@
 package dev.keel.wal;
 
+import dev.keel.aio.Storage;
 import dev.keel.aio.NativeFile;
 import dev.keel.aio.OpenFlag;
 import dev.keel.recovery.SegmentFiles;
@@ -8,7 +9,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -32,10 +32,13 @@ final class Segments {
     private final long segmentBytes;
     private final EnumSet<OpenFlag> writeFlags;
     private final SegmentPreparer preparer;
+    private final Storage storage;
     private volatile List<Ref> table = List.of();
 
-    Segments(Path dir, long logId, long segmentBytes, Durability durability, boolean directIo, SegmentPreparer preparer) {
+    Segments(Path dir, long logId, long segmentBytes, Durability durability, boolean directIo, SegmentPreparer preparer,
+             Storage storage) {
         this.dir = dir;
+        this.storage = storage;
         this.logId = logId;
         this.segmentBytes = segmentBytes;
         this.preparer = preparer;
@@ -131,12 +134,12 @@ final class Segments {
     /** Opens a prepared segment for writing, waiting for the preparer if it is not ready yet. */
     NativeFile openForWrite(long index) throws IOException {
         preparer.awaitPrepared(index);
-        return NativeFile.open(SegmentFiles.segmentPath(dir, index), writeFlags);
+        return storage.open(SegmentFiles.segmentPath(dir, index), writeFlags);
     }
 
     /** Opens the segment recovery left as the tail, to continue writing in it. */
     NativeFile openTail(long index) throws IOException {
-        return NativeFile.open(SegmentFiles.segmentPath(dir, index), writeFlags);
+        return storage.open(SegmentFiles.segmentPath(dir, index), writeFlags);
     }
 
     /**
@@ -176,7 +179,7 @@ final class Segments {
         }
         if (deleted > 0) {
             table = List.copyOf(keep);
-            NativeFile.syncDirectory(dir);
+            storage.syncDirectory(dir);
         }
         return deleted;
     }
@@ -192,10 +195,10 @@ final class Segments {
     synchronized void deleteAll() throws IOException {
         for (Ref r : table) {
             r.channel().close();
-            Files.deleteIfExists(r.path());
+            storage.deleteIfExists(r.path());
         }
         table = List.of();
-        NativeFile.syncDirectory(dir);
+        storage.syncDirectory(dir);
     }
 
     /** Forgets (and deletes, durably) every segment after {@code index}, spares included. */
@@ -206,7 +209,7 @@ final class Segments {
         for (Ref r : table) {
             if (r.index() > index) {
                 r.channel().close();
-                Files.deleteIfExists(r.path());
+                storage.deleteIfExists(r.path());
                 deleted = true;
             } else {
                 keep.add(r);
@@ -214,7 +217,7 @@ final class Segments {
         }
         table = List.copyOf(keep);
         if (deleted) {
-            NativeFile.syncDirectory(dir);
+            storage.syncDirectory(dir);
         }
     }
 }

@@ -1,12 +1,11 @@
 package dev.keel.wal;
 
-import dev.keel.aio.NativeFile;
+import dev.keel.aio.Storage;
 import dev.keel.recovery.SegmentFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayDeque;
 import java.util.List;
 
@@ -40,18 +39,20 @@ final class SpareSegments {
     private static final long SALT_INDEX_PERIOD = 1L << 12;
 
     private final Path dir;
+    private final Storage storage;
     private final long segmentBytes;
     private final ArrayDeque<Path> pool = new ArrayDeque<>();
 
     /** Takes over the spares found in the directory, deleting those it cannot use. */
-    SpareSegments(Path dir, long segmentBytes, List<Path> found) throws IOException {
+    SpareSegments(Path dir, Storage storage, long segmentBytes, List<Path> found) throws IOException {
+        this.storage = storage;
         this.dir = dir;
         this.segmentBytes = segmentBytes;
         for (Path p : found) {
             if (pool.size() < MAX_SPARES && Files.size(p) == segmentBytes) {
                 pool.add(p);
             } else {
-                Files.deleteIfExists(p);
+                storage.deleteIfExists(p);
             }
         }
     }
@@ -64,12 +65,12 @@ final class SpareSegments {
     synchronized void retire(Path segment, long index) throws IOException {
         if (pool.size() < MAX_SPARES && Files.size(segment) == segmentBytes) {
             Path spare = dir.resolve(SegmentFiles.spareName(index));
-            Files.move(segment, spare, StandardCopyOption.ATOMIC_MOVE);
+            storage.rename(segment, spare);
             pool.add(spare);
         } else {
-            Files.delete(segment);
+            storage.deleteIfExists(segment);
         }
-        NativeFile.syncDirectory(dir);
+        storage.syncDirectory(dir);
     }
 
     /**
@@ -83,7 +84,7 @@ final class SpareSegments {
             if ((index - SegmentFiles.formerIndexOf(p)) % SALT_INDEX_PERIOD != 0) {
                 return p;
             }
-            Files.deleteIfExists(p);
+            storage.deleteIfExists(p);
         }
         return null;
     }

@@ -40,7 +40,8 @@ final class Truncation {
         long tailIndex = segs.snapshot().get(segs.count() - 1).index();
         long writtenEnd = target.index() == tailIndex && committerTail != null ? committerTail.size() : wal.options().segmentBytes();
         long targetBytes;
-        try (NativeFile f = NativeFile.open(target.path(), dev.keel.aio.OpenFlag.READ, dev.keel.aio.OpenFlag.WRITE)) {
+        try (NativeFile f = wal.readContext().storage().open(target.path(), dev.keel.aio.OpenFlag.READ,
+            dev.keel.aio.OpenFlag.WRITE)) {
             targetBytes = f.size();
             zero(f, cutOffset, Math.min(writtenEnd, targetBytes));
         }

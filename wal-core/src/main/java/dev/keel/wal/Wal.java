@@ -1,5 +1,7 @@
 package dev.keel.wal;
 
+import dev.keel.aio.OpenFlag;
+import dev.keel.aio.Storage;
 import dev.keel.aio.Aio;
 import dev.keel.aio.AioBackend;
 import dev.keel.aio.AioContext;
@@ -99,10 +101,12 @@ public final class Wal implements AutoCloseable {
         int ringBytes = options.effectiveLogBufferBytes();
         this.direct = options.directIo() ? new DirectLayout(directBlockBytes(dir), options.maxBatchBytes()) : null;
         this.state = new LogState(new LogBuffer(ringBytes));
-        SpareSegments spares = new SpareSegments(dir, options.segmentBytes(), SegmentFiles.list(dir).spares());
+        SpareSegments spares = new SpareSegments(dir, backend.storage(), options.segmentBytes(),
+            SegmentFiles.list(backend.storage(), dir).spares());
         this.preparer = new SegmentPreparer(dir, options.segmentBytes(),
             backend.open(AioOptions.defaults().backend(backend).maxInFlight(16)), spares);
-        this.segments = new Segments(dir, logId, options.segmentBytes(), options.durability(), options.directIo(), preparer);
+        this.segments = new Segments(dir, logId, options.segmentBytes(), options.durability(), options.directIo(), preparer,
+            backend.storage());
         boolean empty = recovered.segments().isEmpty();
         // An empty log continues at its head (a reset may have moved it), in the segment after the reset epoch's.
         long tailIndex = Math.max(0, head.epochSegment() - 1);
@@ -119,7 +123,7 @@ public final class Wal implements AutoCloseable {
         NativeFile tailFile = null;
         long tailBytes;
         try {
-            preparer.alreadyPrepared(tailIndex + usableSpares(recovered.spareSegments(), options.segmentBytes()));
+            preparer.alreadyPrepared(tailIndex + usableSpares(backend.storage(), recovered.spareSegments(), options.segmentBytes()));
             if (!empty) { // index the tail now: appending goes on extending its offsets
                 segments.byIndex(tailIndex).offsets().build(readCtx, SegmentFiles.segmentPath(dir, tailIndex), tailIndex,
                     logId, lastLsn, options.recoveryMode() == dev.keel.recovery.RecoveryMode.SKIP_ANY_CORRUPTED_RECORDS);
@@ -154,13 +158,13 @@ public final class Wal implements AutoCloseable {
      * those prepared at the size new segments get now. The others hold only zeros and are
      * deleted, with every spare after them, so that the preparer makes them again at this size.
      */
-    private static int usableSpares(List<Path> spares, long segmentBytes) throws IOException {
+    private static int usableSpares(Storage storage, List<Path> spares, long segmentBytes) throws IOException {
         int usable = 0;
         while (usable < spares.size() && Files.size(spares.get(usable)) == segmentBytes) {
             usable++;
         }
         for (Path p : spares.subList(usable, spares.size())) {
-            Files.deleteIfExists(p);
+            storage.deleteIfExists(p);
         }
         return usable;
     }
@@ -214,16 +218,17 @@ public final class Wal implements AutoCloseable {
             throw new IllegalArgumentException("dir and options must not be null");
         }
         options.validate();
-        if (Files.exists(dir)) {
-            SegmentFiles.listOwned(dir); // refuses a file or a foreign directory before anything is created in it
+        // Chosen once: the write, read and preparation contexts and the file operations all come from this instance.
+        AioBackend backend = Aio.choose(options.aioBackend());
+        Storage storage = backend.storage();
+        if (storage.exists(dir)) {
+            SegmentFiles.listOwned(storage, dir); // refuses a file or a foreign directory before anything is created in it
         }
-        Files.createDirectories(dir);
+        storage.createDirectories(dir);
         DirectoryLock lock = DirectoryLock.acquire(dir);
         AioContext ctx = null;
         AioContext readCtx = null;
         try {
-            // Chosen once: the write, read and preparation contexts all run on the same instance.
-            AioBackend backend = Aio.choose(options.aioBackend());
             ctx = backend.open(AioOptions.defaults().backend(backend).maxInFlight(64));
             readCtx = backend.open(AioOptions.defaults().backend(backend).maxInFlight(64));
             LogHead head = LogHead.read(dir);
@@ -627,12 +632,19 @@ public final class Wal implements AutoCloseable {
         CleanShutdown marker = new CleanShutdown(segments.logId(), committer.segmentIndex(), committer.segmentOffset(),
             appender.lastLsn());
         Path tmp = dir.resolve(SegmentFiles.CLEAN_FILE + ".tmp");
-        Files.write(tmp, marker.encode());
-        try (NativeFile f = NativeFile.open(tmp, dev.keel.aio.OpenFlag.READ, dev.keel.aio.OpenFlag.WRITE)) {
-            AioRequest[] sync = {new AioRequest().prepareSync(f, SyncMode.FILE)};
-            ctx.submitAndWait(sync, 0, 1);
+        byte[] encoded = marker.encode();
+        ByteBuffer bytes = ByteBuffer.allocateDirect(encoded.length).put(encoded).flip();
+        Storage storage = ctx.storage();
+        try (NativeFile f = storage.open(tmp, OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE)) {
+            storage.truncate(f, 0);
+            AioRequest[] writeAndSync = {new AioRequest().prepareWrite(f, 0, bytes, encoded.length),
+                new AioRequest().prepareSync(f, SyncMode.FILE)};
+            if (ctx.submitAndWait(writeAndSync, 0, 2) != 2 || writeAndSync[0].result() != encoded.length) {
+                throw new WalFailedException("writing the clean-shutdown marker " + tmp + " failed: " + writeAndSync[0].errno()
+                    + ", " + writeAndSync[1].errno(), null);
+            }
         }
-        Files.move(tmp, dir.resolve(SegmentFiles.CLEAN_FILE), StandardCopyOption.ATOMIC_MOVE);
-        NativeFile.syncDirectory(dir);
+        storage.rename(tmp, dir.resolve(SegmentFiles.CLEAN_FILE));
+        storage.syncDirectory(dir);
     }
 }

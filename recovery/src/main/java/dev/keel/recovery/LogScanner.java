@@ -22,6 +22,14 @@ import java.util.List;
  * that later durable frames are found and counted as evidence against the damage being a tail.
  */
 final class LogScanner {
+    /**
+     * A bug the crash-state explorer's mutation test plants (tests only; nothing public reaches
+     * it): every later valid frame counts as proof that everything before it was durable, so a
+     * hole that a torn multi-page batch leaves before its own later pages is taken for mid-log
+     * corruption, and a log an ordinary power cut left is refused.
+     */
+    static volatile boolean plantedHoleIsCorruption;
+
     static final int CHUNK_BYTES = 1 << 20;
     static final int WINDOW_CHUNKS = 8;
 
@@ -243,7 +251,7 @@ final class LogScanner {
             s.records++;
             expectedLsn = lsn + 1;
             maxAcceptedLsn = Math.max(maxAcceptedLsn, lsn);
-            addEvidence(lsn - (codec.unsyncedSpan() & 0xFFFF_FFFFL));
+            addEvidence(plantedHoleIsCorruption ? lsn : lsn - (codec.unsyncedSpan() & 0xFFFF_FFFFL));
             return true;
         }
         if (type == FrameDescriptor.TYPE_COMMIT) {

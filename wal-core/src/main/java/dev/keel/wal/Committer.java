@@ -72,6 +72,16 @@ final class Committer implements Agent {
     private final FrameCodec frameCheck;
     private long segmentIndex;
     private NativeFile segmentFile;
+    /** Where {@link PlantedBug#SYNC_WRONG_FILE} sends the durability sync; null otherwise. */
+    private NativeFile wrongSyncTarget;
+    /** Owner of requests no batch waits for ({@link PlantedBug#ACK_BEFORE_SYNC}). */
+    private static final InFlightBatch DETACHED = detached();
+
+    private static InFlightBatch detached() {
+        InFlightBatch b = new InFlightBatch();
+        b.pending = Integer.MAX_VALUE; // counts down forever, never below zero
+        return b;
+    }
     private long segmentOffset;
     /** The active segment's own size (its header's): the tail's may differ from the options'. */
     private long segmentFileBytes;
@@ -395,11 +405,35 @@ final class Committer implements Agent {
         b.pieceBytes = 0;
     }
 
-    private void addSync(InFlightBatch b, NativeFile file, SyncMode mode, boolean durabilitySync) {
+    private void addSync(InFlightBatch b, NativeFile file, SyncMode mode, boolean durabilitySync) throws IOException {
         boolean needed = durabilitySync
             ? durability == Durability.FDATASYNC || durability == Durability.FSYNC
             : durability != Durability.NONE;
-        if (needed) {
+        if (!needed) {
+            return;
+        }
+        if (durabilitySync && !PlantedBug.isActive(PlantedBug.NONE)) {
+            addPlantedSync(b, file, mode);
+            return;
+        }
+        b.next().prepareSync(file, mode).attachment(b);
+    }
+
+    /** The durability sync with a planted bug (tests only, see {@link PlantedBug}). */
+    private void addPlantedSync(InFlightBatch b, NativeFile file, SyncMode mode) throws IOException {
+        if (PlantedBug.isActive(PlantedBug.SYNC_WRONG_FILE)) {
+            if (wrongSyncTarget == null) {
+                wrongSyncTarget = segments.openLockFileForPlantedBug();
+            }
+            b.next().prepareSync(wrongSyncTarget, mode).attachment(b);
+        } else if (PlantedBug.isActive(PlantedBug.ACK_BEFORE_SYNC)) {
+            // Not counted in the batch: it is acknowledged once its writes complete. A fresh request,
+            // since the batch's own may be reused while this one is still in flight.
+            b.requests[b.count] = new AioRequest();
+            AioRequest sync = b.next().prepareSync(file, mode).attachment(DETACHED);
+            b.pending--;
+            assert sync.attachment() == DETACHED;
+        } else {
             b.next().prepareSync(file, mode).attachment(b);
         }
     }

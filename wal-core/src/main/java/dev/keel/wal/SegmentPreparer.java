@@ -169,7 +169,9 @@ final class SegmentPreparer implements AutoCloseable {
             throw e;
         }
         ctx.storage().rename(prep, target);
-        ctx.storage().syncDirectory(dir);
+        if (!PlantedBug.isActive(PlantedBug.NO_DIRECTORY_SYNC_AFTER_SEGMENT_CREATE)) {
+            ctx.storage().syncDirectory(dir);
+        }
     }
 
     private void zeroFill(NativeFile f, long index) throws IOException {

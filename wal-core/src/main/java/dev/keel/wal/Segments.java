@@ -137,6 +137,11 @@ final class Segments {
         return storage.open(SegmentFiles.segmentPath(dir, index), writeFlags);
     }
 
+    /** The lock file, opened for reading: {@link PlantedBug#SYNC_WRONG_FILE}'s wrong file (tests only). */
+    NativeFile openLockFileForPlantedBug() throws IOException {
+        return storage.open(dir.resolve(SegmentFiles.LOCK_FILE), OpenFlag.READ);
+    }
+
     /** Opens the segment recovery left as the tail, to continue writing in it. */
     NativeFile openTail(long index) throws IOException {
         return storage.open(SegmentFiles.segmentPath(dir, index), writeFlags);

@@ -1,0 +1,228 @@
+package dev.keel.wal.crash;
+
+import dev.keel.aio.AioBackend;
+import dev.keel.recovery.RecoveryMode;
+import dev.keel.recovery.RecoveryReport;
+import dev.keel.wal.Durability;
+import dev.keel.wal.Wal;
+import dev.keel.wal.WalOptions;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.LongFunction;
+
+/**
+ * Runs a workload on a recorded disk, then opens every crash state it could have left (up to
+ * the bounds; sampled beyond them with the seed it prints) in every recovery mode, and reports
+ * what broke a promise.
+ *
+ * <p>Crash points: after every completed request (each completion, each file operation, each
+ * acknowledgement the workload saw) and at seeded random points in between; states that are
+ * byte for byte the same are opened once, with the expectations of the latest crash point that
+ * produced them (the strictest: acknowledgements only accumulate).
+ */
+final class CrashExplorer {
+    /** What one exploration did and found. */
+    record Report(String workload, String backend, Durability durability, long seed, int crashPoints, int statesGenerated,
+                  int distinctStates, Map<RecoveryMode, Integer> opened, List<String> problems) {
+        String line() {
+            return String.format("crash-explorer %-14s %-9s %-10s seed=%d points=%d generated=%d distinct=%d opened %s%s",
+                workload, backend, durability, seed, crashPoints, statesGenerated, distinctStates, opened,
+                problems.isEmpty() ? "" : " PROBLEMS=" + problems.size());
+        }
+    }
+
+    /** How much to explore: crash points per run and states per point. */
+    record Limits(int crashPoints, CrashStates.Bounds bounds, int repairStates) {
+        static final Limits CI = new Limits(12, CrashStates.Bounds.CI, 1);
+        static final Limits LONG = new Limits(400, CrashStates.Bounds.LONG, 8);
+    }
+
+    private static final int MAX_PROBLEMS = 20;
+
+    private final AioBackend real;
+    private final Durability durability;
+    private final Limits limits;
+    private final long seed;
+    private final Path base;
+    private int runs;
+
+    CrashExplorer(AioBackend real, Durability durability, Limits limits, long seed, Path base) {
+        this.real = real;
+        this.durability = durability;
+        this.limits = limits;
+        this.seed = seed;
+        this.base = base;
+    }
+
+    /** Explores one workload. */
+    Report explore(Workload workload) throws Exception {
+        Recorded run = record(workload, null);
+        List<Long> points = crashPoints(run.ops, run.end, new SplittableRandom(seed));
+        return check(workload.name(), run, run.history, points,
+            t -> CrashChecker.Expectation.of(run.history, t, CrashChecker.durable(durability)), workload.options(WalOptions.defaults()));
+    }
+
+    /**
+     * A repair interrupted by a second crash at every step: crash states of ONE_WRITER that
+     * recovery must cut (a torn tail into quarantine/) become the starting disk of a second
+     * recorded run that only opens the log, and every state of that run is opened again.
+     */
+    Report exploreRepair() throws Exception {
+        Workload first = Workload.ONE_WRITER;
+        Recorded run = record(first, null);
+        WalOptions options = first.options(WalOptions.defaults()).durability(durability).aioBackend(real);
+        CrashChecker probe = new CrashChecker(options, base.resolve("probe"));
+        SplittableRandom random = new SplittableRandom(seed);
+        List<Report> reports = new ArrayList<>();
+        int found = 0;
+        for (long t = 1; t <= run.end; t++) { // every point until one needs a repair: torn writes are rare in O_DSYNC modes
+            for (CrashState s : CrashStates.at(run.model, run.ops, t, random, limits.bounds())) {
+                CrashChecker.Expectation expect = CrashChecker.Expectation.of(run.history, t, CrashChecker.durable(durability));
+                probe.check(s, expect, RecoveryMode.TOLERATE_CORRUPTED_TAIL, run.history, null, null);
+                if (found < limits.repairStates() && probe.lastReport != null && probe.lastReport.bytesCut() > 0) {
+                    found++;
+                    Recorded repair = record(null, s);
+                    List<Long> points = new ArrayList<>();
+                    for (long p = 1; p <= repair.end; p++) {
+                        points.add(p); // every step of the repair
+                    }
+                    reports.add(check("REPAIR", repair, run.history, points, x -> expect, first.options(WalOptions.defaults())));
+                }
+            }
+            if (found >= limits.repairStates()) {
+                break;
+            }
+        }
+        if (found == 0) {
+            throw new AssertionError("no crash state of " + first + " needed a repair: the repair workload explored nothing");
+        }
+        return merge("REPAIR", reports);
+    }
+
+    private Report merge(String name, List<Report> reports) {
+        Map<RecoveryMode, Integer> opened = new EnumMap<>(RecoveryMode.class);
+        List<String> problems = new ArrayList<>();
+        int points = 0;
+        int generated = 0;
+        int distinct = 0;
+        for (Report r : reports) {
+            r.opened().forEach((m, n) -> opened.merge(m, n, Integer::sum));
+            problems.addAll(r.problems());
+            points += r.crashPoints();
+            generated += r.statesGenerated();
+            distinct += r.distinctStates();
+        }
+        return new Report(name, real.name(), durability, seed, points, generated, distinct, opened, problems);
+    }
+
+    boolean durable() {
+        return CrashChecker.durable(durability);
+    }
+
+    CrashChecker checker(String name, WalOptions shape) {
+        return new CrashChecker(shape.durability(durability).aioBackend(real), base.resolve("check-" + name + "-" + (runs++)));
+    }
+
+    /** Opens one state in every recovery mode (TOLERATE_CORRUPTED_TAIL first: the others are compared with it). */
+    static List<String> checkState(CrashChecker checker, CrashState s, CrashChecker.Expectation expect, History appended,
+                                   Map<RecoveryMode, Integer> opened) throws IOException {
+        List<String> problems = new ArrayList<>();
+        RecoveryReport tolerant = null;
+        List<Long> tolerantLsns = null;
+        for (RecoveryMode mode : new RecoveryMode[] {RecoveryMode.TOLERATE_CORRUPTED_TAIL, RecoveryMode.ABSOLUTE_CONSISTENCY,
+            RecoveryMode.POINT_IN_TIME, RecoveryMode.SKIP_ANY_CORRUPTED_RECORDS}) {
+            checker.lastReport = null;
+            problems.addAll(checker.check(s, expect, mode, appended, tolerant, tolerantLsns));
+            opened.merge(mode, 1, Integer::sum);
+            if (mode == RecoveryMode.TOLERATE_CORRUPTED_TAIL) {
+                tolerant = checker.lastReport;
+                tolerantLsns = checker.lastLsns;
+            }
+        }
+        return problems;
+    }
+
+    /** A recorded run of {@code workload}, for a test that replays one of its states. */
+    Recorded recordRun(Workload workload) throws Exception {
+        return record(workload, null);
+    }
+
+    /** The recorded run: the model's operations, the history, and where the workload ended. */
+    record Recorded(DiskModel model, List<DiskModel.Op> ops, History history, long end) {
+    }
+
+    /** Runs {@code workload} (or, with a {@code start} state, only opens the log on it) on a recorded disk. */
+    private Recorded record(Workload workload, CrashState start) throws Exception {
+        Path dir = Workload.logDir(base.resolve("run" + (runs++)));
+        if (start != null) {
+            start.materialize(dir);
+        }
+        RecordingBackend recorder = new RecordingBackend(real, dir);
+        History history = new History(recorder.model());
+        Workload shape = workload != null ? workload : Workload.ONE_WRITER;
+        WalOptions options = shape.options(WalOptions.defaults()).durability(durability).aioBackend(recorder);
+        Wal wal = Wal.open(dir, options);
+        if (workload != null) {
+            workload.run(wal, history); // a failure leaves the log open: closing a log whose committer stopped would wait
+        } else {
+            wal.close();
+        }
+        long end = recorder.model().mark("end of workload");
+        wal.close();
+        return new Recorded(recorder.model(), recorder.model().ops(), history, end);
+    }
+
+    /** After every completed request and file operation, plus seeded random points between; at most the limit. */
+    private List<Long> crashPoints(List<DiskModel.Op> ops, long end, SplittableRandom random) {
+        List<Long> after = new ArrayList<>();
+        for (long t = 1; t <= end; t++) {
+            DiskModel.Op previous = ops.get((int) t - 1);
+            boolean completion = !(previous instanceof DiskModel.DataOp d && d.bytes != null)
+                && !(previous instanceof DiskModel.SyncOp);
+            if (completion || random.nextInt(8) == 0) {
+                after.add(t);
+            }
+        }
+        List<Long> points = new ArrayList<>();
+        for (int i : CrashStates.sample(0, after.size() - 1, limits.crashPoints(), random)) {
+            points.add(after.get(i));
+        }
+        return points;
+    }
+
+    /**
+     * Opens every distinct state of {@code run} at {@code points} in every mode.
+     *
+     * @param appended the history whose appends the records must come from (the first run's, for a repair)
+     */
+    private Report check(String name, Recorded run, History appended, List<Long> points,
+                         LongFunction<CrashChecker.Expectation> expectations, WalOptions shape) throws IOException {
+        SplittableRandom random = new SplittableRandom(seed ^ name.hashCode());
+        Map<String, CrashState> distinct = new LinkedHashMap<>();
+        int generated = 0;
+        for (long t : points) {
+            for (CrashState s : CrashStates.at(run.model, run.ops, t, random, limits.bounds())) {
+                generated++;
+                distinct.put(s.digest(), s); // points ascend: the latest point wins
+            }
+        }
+        CrashChecker checker = checker(name, shape);
+        Map<RecoveryMode, Integer> opened = new EnumMap<>(RecoveryMode.class);
+        List<String> problems = new ArrayList<>();
+        for (CrashState s : distinct.values()) {
+            for (String p : checkState(checker, s, expectations.apply(s.crashAt()), appended, opened)) {
+                if (problems.size() < MAX_PROBLEMS) {
+                    problems.add(name + " " + real.name() + " " + durability + " seed=" + seed + " " + s.describe() + ": " + p);
+                }
+            }
+        }
+        return new Report(name, real.name(), durability, seed, points.size(), generated, distinct.size(), opened, problems);
+    }
+}

@@ -1,0 +1,128 @@
+package dev.keel.wal.crash;
+
+import dev.keel.wal.Wal;
+import dev.keel.wal.WalOptions;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * What the log does while the disk model records: appends (acknowledged into the history),
+ * segment rolls, truncations, a clean close. A workload that "crashes" marks its end and leaves
+ * the log open; the explorer closes it after recording stopped counting.
+ */
+enum Workload {
+    /** One thread, 16 blocking appends of 100 to 3,000 bytes (several sectors, several batches). */
+    ONE_WRITER(64 << 10) {
+        @Override
+        void run(Wal wal, History h) throws Exception {
+            for (int i = 0; i < 16; i++) {
+                append(wal, h, i, 100 + (i * 733) % 2900);
+            }
+        }
+    },
+    /** Eight threads, four appends each: group commit, batches of several writers. */
+    EIGHT_WRITERS(64 << 10) {
+        @Override
+        void run(Wal wal, History h) throws Exception {
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int writer = t;
+                threads.add(new Thread(() -> {
+                    try {
+                        for (int i = 0; i < 4; i++) {
+                            append(wal, h, writer * 1000L + i, 200 + (writer * 397 + i * 911) % 1800);
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }));
+            }
+            threads.forEach(Thread::start);
+            for (Thread t : threads) {
+                t.join();
+            }
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+        }
+    },
+    /**
+     * Twenty pipelined asynchronous appends of 700 to 1,900 bytes: batches of many frames over
+     * several pages, so a torn batch can leave a hole before its own later frames.
+     */
+    PIPELINED(64 << 10) {
+        @Override
+        void run(Wal wal, History h) throws Exception {
+            List<java.util.concurrent.CompletableFuture<Long>> acks = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                acks.add(wal.appendAsync(java.nio.ByteBuffer.wrap(h.submit(i, 700 + (i * 347) % 1200))));
+            }
+            for (int i = 0; i < acks.size(); i++) {
+                h.acked(acks.get(i).get(), i);
+            }
+        }
+    },
+    /** 64 KiB segments and 5 KB records: three rolls, the next segment prepared in the background. */
+    SEGMENT_ROLLS(64 << 10) {
+        @Override
+        void run(Wal wal, History h) throws Exception {
+            for (int i = 0; i < 40; i++) {
+                append(wal, h, i, 4000 + (i * 277) % 2000);
+            }
+        }
+    },
+    /** Rolls, then truncateBefore (whole segments go) and truncateAfter (a tail is zeroed), then more appends. */
+    TRUNCATIONS(64 << 10) {
+        @Override
+        void run(Wal wal, History h) throws Exception {
+            for (int i = 0; i < 30; i++) {
+                append(wal, h, i, 5000);
+            }
+            long start = h.truncationStarts(true, 20);
+            wal.truncateBefore(20);
+            h.truncationEnded(true, 20, start);
+            start = h.truncationStarts(false, 25);
+            wal.truncateAfter(25);
+            h.truncationEnded(false, 25, start);
+            for (int i = 100; i < 106; i++) {
+                append(wal, h, i, 3000);
+            }
+        }
+    },
+    /** A few appends, then close: seal, clean-shutdown marker, directory sync; crashes fall inside the close. */
+    CLEAN_CLOSE(64 << 10) {
+        @Override
+        void run(Wal wal, History h) throws Exception {
+            for (int i = 0; i < 6; i++) {
+                append(wal, h, i, 1500);
+            }
+            wal.close();
+        }
+    };
+
+    final long segmentBytes;
+
+    Workload(long segmentBytes) {
+        this.segmentBytes = segmentBytes;
+    }
+
+    WalOptions options(WalOptions base) {
+        return base.segmentBytes(segmentBytes).maxRecordBytes(8192).logBufferBytes(64 << 10);
+    }
+
+    abstract void run(Wal wal, History h) throws Exception;
+
+    static void append(Wal wal, History h, long key, int bytes) throws Exception {
+        long lsn = wal.append(h.submit(key, bytes));
+        h.acked(lsn, key);
+    }
+
+    /** Path of the log inside a run directory. */
+    static Path logDir(Path run) {
+        return run.resolve("log");
+    }
+}

@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
  *                                  its records are no longer part of the log
  *   keel.lock                      the directory lock (the pid of the owner inside)
  *   keel.clean                     written by a clean close: where the log ends
+ *   keel.clean.tmp                 the marker while a close writes it (deleted by recovery)
  *   keel.head                      the log's durable logical head (first LSN, reset epoch); see Wal
  *   quarantine/                    what recovery set aside: cut tails, damaged segments
  * </pre>
@@ -80,7 +81,18 @@ public final class SegmentFiles {
         return m.matches() ? Long.parseLong(m.group(1)) : -1;
     }
 
-    /** What a log directory holds; spares sorted by their former index, oldest first. */
+    /**
+     * The clean-shutdown marker while it is written: synced, then renamed to {@link #CLEAN_FILE}.
+     * A power cut can leave it behind; it never holds a record.
+     */
+    public static final String CLEAN_TMP_FILE = CLEAN_FILE + ".tmp";
+
+    /**
+     * What a log directory holds; spares sorted by their former index, oldest first.
+     *
+     * @param preparing leftovers that never held a record and that recovery deletes: {@code .prep}
+     *     files (a segment being zero-filled) and an unfinished clean-shutdown marker
+     */
     public record Listing(List<Path> segments, List<Path> preparing, List<Path> spares, List<Path> unknown) {
     }
 
@@ -99,7 +111,7 @@ public final class SegmentFiles {
             String name = p.getFileName().toString();
             if (SEGMENT.matcher(name).matches()) {
                 segments.add(p);
-            } else if (PREPARING.matcher(name).matches()) {
+            } else if (PREPARING.matcher(name).matches() || name.equals(CLEAN_TMP_FILE)) {
                 preparing.add(p);
             } else if (SPARE.matcher(name).matches()) {
                 spares.add(p);

@@ -631,7 +631,7 @@ public final class Wal implements AutoCloseable {
         }
         CleanShutdown marker = new CleanShutdown(segments.logId(), committer.segmentIndex(), committer.segmentOffset(),
             appender.lastLsn());
-        Path tmp = dir.resolve(SegmentFiles.CLEAN_FILE + ".tmp");
+        Path tmp = dir.resolve(SegmentFiles.CLEAN_TMP_FILE);
         byte[] encoded = marker.encode();
         ByteBuffer bytes = ByteBuffer.allocateDirect(encoded.length).put(encoded).flip();
         Storage storage = ctx.storage();

@@ -1,0 +1,66 @@
+package dev.keel.wal.crash;
+
+import dev.keel.aio.Aio;
+import dev.keel.aio.AioBackend;
+import dev.keel.recovery.RecoveryMode;
+import dev.keel.wal.Durability;
+import dev.keel.wal.WalOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Each bug the crash-state explorer found, replayed: the workload that showed it runs recorded
+ * (single-threaded, so its operations come in the same order every time), the crash state that
+ * broke a promise is rebuilt from the model at the same crash point with the same choice, and
+ * opened in every recovery mode.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class CrashStateRegressionTest {
+    @TempDir
+    Path dir;
+
+    private final AioBackend threads = Aio.backend("threads");
+
+    /** Found: a power cut during a clean close left keel.clean.tmp, and the log refused to open ("a file Keel does not own"). */
+    @Test
+    void aCrashDuringTheCleanCloseLeavesALogThatOpens() throws Exception {
+        CrashExplorer explorer = new CrashExplorer(threads, Durability.FDATASYNC, CrashExplorer.Limits.CI, 1, dir);
+        CrashExplorer.Recorded run = explorer.recordRun(Workload.CLEAN_CLOSE);
+        long renameOfMarker = first(run, op -> op instanceof DiskModel.NameOp n && n.to != null
+            && n.to.toString().equals("keel.clean") && n.from != null);
+        CrashState state = dropUnsynced(run, renameOfMarker, true);
+        assertTrue(state.files().containsKey(Path.of("keel.clean.tmp")), state.describe());
+        assertNoProblems(explorer, run, state, Workload.CLEAN_CLOSE);
+    }
+
+    private static long first(CrashExplorer.Recorded run, Predicate<DiskModel.Op> p) {
+        return run.ops().stream().filter(p).findFirst().orElseThrow(() -> new AssertionError("no such operation")).seq;
+    }
+
+    private static CrashState dropUnsynced(CrashExplorer.Recorded run, long crashAt, boolean keepNames) {
+        DiskModel.Split split = DiskModel.split(run.ops(), crashAt);
+        return DiskModel.apply(run.ops(), run.model().initialNames(), run.model().initialContents(), crashAt, split,
+            new SectorMask[split.unsynced().size()], keepNames ? Set.copyOf(DiskModel.pendingNames(run.ops(), crashAt)) : Set.of());
+    }
+
+    private void assertNoProblems(CrashExplorer explorer, CrashExplorer.Recorded run, CrashState state, Workload w) throws Exception {
+        CrashChecker checker = explorer.checker("replay", w.options(WalOptions.defaults()));
+        Map<RecoveryMode, Integer> opened = new EnumMap<>(RecoveryMode.class);
+        List<String> problems = CrashExplorer.checkState(checker, state,
+            CrashChecker.Expectation.of(run.history(), state.crashAt(), explorer.durable()), run.history(), opened);
+        assertEquals(List.of(), problems, state.describe());
+        assertEquals(4, opened.size());
+    }
+}

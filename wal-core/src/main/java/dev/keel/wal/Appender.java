@@ -242,11 +242,14 @@ final class Appender {
      * Seals (header fields, CRC32C) and publishes the frame in the claimed slot; outside the
      * monitor except for a VOID. The unsynced span is read now: the durable LSN only grows, so
      * the value read here is a true lower bound of what was durable when the frame reached disk.
+     * It counts from the synced LSN, not the durable one: in NONE mode the durable LSN moves
+     * without any sync, and frames must not claim what a power cut would not keep.
      */
     private void publish(Claim c, int length, long lsn, short type, short flags) {
         long durable = state.durableLsn;
+        long synced = state.syncedLsn;
         assert lsn >= durable || type != FrameDescriptor.TYPE_RECORD : "LSN " + lsn + " durable before it was published";
-        long span = Math.min(0xFFFF_FFFFL, Math.max(0, lsn - durable));
+        long span = Math.min(0xFFFF_FFFFL, Math.max(0, lsn - synced));
         assert state.ring.buffer().getLongVolatile(c.idx) == 0 : "frame at ring index " + c.idx + " published twice";
         c.codec.seal(c.idx, length, lsn, c.salt, type, flags, (int) span);
         c.codec.publish(c.idx, length);

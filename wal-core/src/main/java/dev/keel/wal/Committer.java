@@ -538,6 +538,9 @@ final class Committer implements Agent {
                 b.closeAfter.close();
             }
             state.durableLsn = durable;
+            if (durability != Durability.NONE) {
+                state.syncedLsn = durable;
+            }
             spare.addLast(b);
             moved = true;
         }

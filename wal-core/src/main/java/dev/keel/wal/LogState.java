@@ -11,6 +11,14 @@ final class LogState {
     final AckQueue acks = new AckQueue();
     /** Every record up to here is durable in the log's durability mode. */
     volatile long durableLsn;
+    /**
+     * Every record up to here was synced to the device (or written through O_DSYNC/O_SYNC): what
+     * each frame's {@code unsyncedSpan} counts from, which recovery takes as proof of what was
+     * durable before that frame. Equal to {@link #durableLsn} in every mode but NONE, where the
+     * durable LSN moves as writes complete, which a power cut does not respect: there it moves
+     * only at open and never goes past what was synced.
+     */
+    volatile long syncedLsn;
     /** Set once, when the log fails stop. */
     volatile WalFailedException failure;
     /** The committer is running (or its state is unknown): nobody needs to wake it. */

@@ -52,6 +52,7 @@ final class Truncation {
         target.offsets().truncateAfter(lsn);
         state.ring.reset();
         state.durableLsn = lsn;
+        state.syncedLsn = Math.min(state.syncedLsn, lsn);
         appender.resetTo(lsn + 1, target.index(), cutOffset, targetBytes);
         wal.restartCommitter(target.index(), segs.openTail(target.index()), cutOffset, targetBytes, lsn);
     }

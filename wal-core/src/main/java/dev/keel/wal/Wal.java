@@ -119,6 +119,7 @@ public final class Wal implements AutoCloseable {
         long nextLsn = empty ? Math.max(recovered.nextLsn(), head.firstLsn()) : recovered.nextLsn();
         long lastLsn = nextLsn - 1;
         state.durableLsn = lastLsn;
+        state.syncedLsn = lastLsn;
         this.pointReader = new PointReader(this);
         NativeFile tailFile = null;
         long tailBytes;

@@ -45,6 +45,27 @@ class CrashStateRegressionTest {
         assertNoProblems(explorer, run, state, Workload.CLEAN_CLOSE);
     }
 
+    /**
+     * Found: in NONE mode a later write that landed without an earlier one (nothing is ever
+     * synced) made recovery refuse the log: the frames claimed the records before them durable.
+     */
+    @Test
+    void inNoneModeALaterWriteWithoutAnEarlierOneIsATornTail() throws Exception {
+        CrashExplorer explorer = new CrashExplorer(threads, Durability.NONE, CrashExplorer.Limits.CI, 1, dir);
+        CrashExplorer.Recorded run = explorer.recordRun(Workload.ONE_WRITER);
+        List<DiskModel.DataOp> unsynced = DiskModel.split(run.ops(), run.end()).unsynced();
+        SectorMask[] keep = new SectorMask[unsynced.size()];
+        for (int i = 0; i < keep.length; i++) {
+            if (unsynced.get(i).offset == 0 && !unsynced.get(i).isTruncate()) {
+                keep[i] = SectorMask.ALL; // the segment's header persisted ...
+            }
+        }
+        keep[keep.length - 1] = SectorMask.ALL; // ... and the last record's write, none between
+        CrashState state = DiskModel.apply(run.ops(), run.model().initialNames(), run.model().initialContents(), run.end(),
+            DiskModel.split(run.ops(), run.end()), keep, Set.copyOf(DiskModel.pendingNames(run.ops(), run.end())));
+        assertNoProblems(explorer, run, state, Workload.ONE_WRITER);
+    }
+
     private static long first(CrashExplorer.Recorded run, Predicate<DiskModel.Op> p) {
         return run.ops().stream().filter(p).findFirst().orElseThrow(() -> new AssertionError("no such operation")).seq;
     }

@@ -32,6 +32,18 @@ final class SegmentChannel {
         return channel;
     }
 
+    /** Drops the open channel, so the next read opens the file now at the path (truncateAfter replaced it). */
+    synchronized void reopen() {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // A read-only channel has nothing to flush: closing cannot lose data.
+            }
+            channel = null;
+        }
+    }
+
     /** Closes the channel (the segment is being deleted, or the log closed); idempotent. */
     synchronized void close() {
         closed = true;

@@ -1,25 +1,22 @@
 package dev.keel.wal;
 
-import dev.keel.aio.AddressOf;
-import dev.keel.aio.AioRequest;
 import dev.keel.aio.NativeFile;
-import dev.keel.aio.SyncMode;
+import dev.keel.aio.Storage;
+import dev.keel.recovery.DurableCopy;
+import dev.keel.recovery.SegmentFiles;
 import dev.keel.recovery.SegmentCursor;
 import dev.keel.recovery.SegmentHeaderDescriptor;
-import org.agrona.BufferUtil;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.nio.file.Path;
 
 /**
  * {@link Wal#truncateAfter}: with the committer stopped and nothing in flight, finds where the
- * first discarded record starts, zeroes from there to the end of what was written (durably, so
- * no discarded frame can pass for a record appended later at the same place), deletes later
- * segments, and restarts appending there.
+ * first discarded record starts, deletes later segments, replaces the segment by a copy that
+ * ends there (zeros after, durably, so no discarded frame can pass for a record appended later
+ * at the same place), and restarts appending there.
  */
 final class Truncation {
-    private static final int ZERO_CHUNK_BYTES = 1 << 20;
-
     private final Wal wal;
     private final LogState state;
     private final Appender appender;
@@ -30,6 +27,14 @@ final class Truncation {
         this.appender = appender;
     }
 
+    /**
+     * Crash-safe in this order: the later segments go first (deleted, directory synced), so a
+     * crash leaves a prefix of the old log; then the cut segment is rewritten beside itself (its
+     * kept bytes, zeros after) and renamed over itself, so a crash leaves the old segment or the
+     * cut one. Zeroing the tail in place could not be: a power cut may persist the zeros over
+     * one frame and not over the next, and the old frames left after the hole prove the records
+     * in it durable, so recovery would refuse the log (found by the crash-state explorer).
+     */
     void truncateAfter(long lsn, NativeFile committerTail) throws IOException {
         Segments segs = wal.segments();
         Segments.Ref target = segs.find(lsn + 1);
@@ -37,18 +42,17 @@ final class Truncation {
         target.offsets().build(wal.readContext(), target.path(), target.index(), segs.logId(), lsn,
             wal.options().recoveryMode() == dev.keel.recovery.RecoveryMode.SKIP_ANY_CORRUPTED_RECORDS);
         long cutOffset = findCutOffset(target, lsn + 1);
-        long tailIndex = segs.snapshot().get(segs.count() - 1).index();
-        long writtenEnd = target.index() == tailIndex && committerTail != null ? committerTail.size() : wal.options().segmentBytes();
-        long targetBytes;
-        try (NativeFile f = wal.readContext().storage().open(target.path(), dev.keel.aio.OpenFlag.READ,
-            dev.keel.aio.OpenFlag.WRITE)) {
-            targetBytes = f.size();
-            zero(f, cutOffset, Math.min(writtenEnd, targetBytes));
-        }
+        long targetBytes = java.nio.file.Files.size(target.path()); // its own size, which the options may no longer say
         if (committerTail != null) {
             committerTail.close();
         }
         segs.deleteAfter(target.index());
+        Storage storage = wal.readContext().storage();
+        Path rewritten = target.path().resolveSibling(SegmentFiles.preparingName(target.index()));
+        DurableCopy.copy(wal.readContext(), target.path(), 0, cutOffset, rewritten, Math.max(targetBytes, cutOffset));
+        storage.rename(rewritten, target.path());
+        storage.syncDirectory(segs.dir());
+        target.channel().reopen(); // a point read must see the new file, not the replaced one
         target.offsets().truncateAfter(lsn);
         state.ring.reset();
         state.durableLsn = lsn;
@@ -68,21 +72,6 @@ final class Truncation {
                 end = c.endOffset();
             }
             return end;
-        }
-    }
-
-    private void zero(NativeFile f, long from, long to) throws IOException {
-        ByteBuffer zeros = BufferUtil.allocateDirectAligned(ZERO_CHUNK_BYTES, 4096);
-        AioRequest[] one = {new AioRequest()};
-        for (long at = from; at < to; at += ZERO_CHUNK_BYTES) {
-            one[0].prepareWrite(f, at, AddressOf.buffer(zeros), (int) Math.min(ZERO_CHUNK_BYTES, to - at));
-            if (wal.readContext().submitAndWait(one, 0, 1) != 1 || one[0].result() != one[0].length()) {
-                throw new WalFailedException("truncateAfter: zeroing " + f.path() + " at " + at + " failed: " + one[0].errno(), null);
-            }
-        }
-        one[0].prepareSync(f, SyncMode.FILE);
-        if (wal.readContext().submitAndWait(one, 0, 1) != 1) {
-            throw new WalFailedException("truncateAfter: fsync of " + f.path() + " failed: " + one[0].errno(), null);
         }
     }
 }

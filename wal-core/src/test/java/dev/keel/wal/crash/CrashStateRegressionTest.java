@@ -66,6 +66,35 @@ class CrashStateRegressionTest {
         assertNoProblems(explorer, run, state, Workload.ONE_WRITER);
     }
 
+    /**
+     * Found: truncateAfter zeroed the cut tail in place; a power cut that persisted the zeros over
+     * the first discarded frame but not over the next left old frames after a hole, which proved
+     * the hole durable, and recovery refused the log.
+     */
+    @Test
+    void aCrashDuringTruncateAfterLeavesEitherTheOldLogOrTheCutOne() throws Exception {
+        CrashExplorer explorer = new CrashExplorer(threads, Durability.FDATASYNC, CrashExplorer.Limits.CI, 1, dir);
+        CrashExplorer.Recorded run = explorer.recordRun(Workload.TRUNCATIONS);
+        long start = first(run, op -> op instanceof DiskModel.MarkOp m && m.what.startsWith("truncateAfter"));
+        long end = first(run, op -> op.seq > start && op instanceof DiskModel.MarkOp m && m.what.equals("truncation done"));
+        int states = 0;
+        for (long t = start + 1; t <= end; t++) {
+            DiskModel.Split split = DiskModel.split(run.ops(), t);
+            List<DiskModel.NameOp> pending = DiskModel.pendingNames(run.ops(), t);
+            for (int w = 0; w < split.unsynced().size(); w++) {
+                SectorMask[] keep = new SectorMask[split.unsynced().size()];
+                keep[w] = SectorMask.ALL; // each unsynced write alone: the first zeroing write without the rest
+                for (boolean names : new boolean[] {false, true}) {
+                    CrashState s = DiskModel.apply(run.ops(), run.model().initialNames(), run.model().initialContents(), t, split,
+                        keep, names ? Set.copyOf(pending) : Set.of());
+                    assertNoProblems(explorer, run, s, Workload.TRUNCATIONS);
+                    states++;
+                }
+            }
+        }
+        assertTrue(states > 0, "the truncation made no unsynced write to replay");
+    }
+
     private static long first(CrashExplorer.Recorded run, Predicate<DiskModel.Op> p) {
         return run.ops().stream().filter(p).findFirst().orElseThrow(() -> new AssertionError("no such operation")).seq;
     }

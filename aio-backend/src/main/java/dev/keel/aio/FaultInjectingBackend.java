@@ -92,31 +92,14 @@ public final class FaultInjectingBackend implements AioBackend {
     }
 
     /** Delegates everything, rewriting completions as they are delivered. */
-    private final class Context implements AioContext {
-        private final AioContext d;
-
+    private final class Context extends ForwardingAioContext {
         Context(AioContext d) {
-            this.d = d;
-        }
-
-        @Override
-        public String backendName() {
-            return d.backendName();
-        }
-
-        @Override
-        public AioLimits limits() {
-            return d.limits();
-        }
-
-        @Override
-        public int submit(AioRequest[] batch, int from, int count) throws AioException {
-            return d.submit(batch, from, count);
+            super(d);
         }
 
         @Override
         public int submitAndWait(AioRequest[] batch, int from, int count) throws AioException {
-            d.submitAndWait(batch, from, count);
+            delegate.submitAndWait(batch, from, count);
             int ok = 0;
             for (int i = from; i < from + count; i++) {
                 apply(batch[i]);
@@ -127,12 +110,12 @@ public final class FaultInjectingBackend implements AioBackend {
 
         @Override
         public int await(AioRequest[] out, int min, int max, long timeoutNs) throws AioException {
-            return rewrite(out, d.await(out, min, max, timeoutNs));
+            return rewrite(out, delegate.await(out, min, max, timeoutNs));
         }
 
         @Override
         public int poll(AioRequest[] out, int max) throws AioException {
-            return rewrite(out, d.poll(out, max));
+            return rewrite(out, delegate.poll(out, max));
         }
 
         private int rewrite(AioRequest[] out, int n) {
@@ -140,36 +123,6 @@ public final class FaultInjectingBackend implements AioBackend {
                 apply(out[i]);
             }
             return n;
-        }
-
-        @Override
-        public void wakeup() {
-            d.wakeup();
-        }
-
-        @Override
-        public CancelResult cancel(AioRequest request) throws AioException {
-            return d.cancel(request);
-        }
-
-        @Override
-        public int inFlight() {
-            return d.inFlight();
-        }
-
-        @Override
-        public long count(AioCounter counter) {
-            return d.count(counter);
-        }
-
-        @Override
-        public Storage storage() {
-            return d.storage();
-        }
-
-        @Override
-        public void close() throws AioException {
-            d.close();
         }
     }
 }

@@ -2,13 +2,10 @@ package dev.keel.wal.crash;
 
 import dev.keel.aio.AioBackend;
 import dev.keel.aio.AioContext;
-import dev.keel.aio.AioCounter;
 import dev.keel.aio.AioException;
-import dev.keel.aio.AioLimits;
-import dev.keel.aio.AioOpcode;
 import dev.keel.aio.AioOptions;
 import dev.keel.aio.AioRequest;
-import dev.keel.aio.CancelResult;
+import dev.keel.aio.ForwardingAioContext;
 import dev.keel.aio.NativeFile;
 import dev.keel.aio.OpenFlag;
 import dev.keel.aio.Storage;
@@ -113,12 +110,11 @@ final class RecordingBackend implements AioBackend {
     }
 
     /** Records each submission before handing it on, and each completion as it is delivered. */
-    private final class RecordingContext implements AioContext {
-        private final AioContext d;
+    private final class RecordingContext extends ForwardingAioContext {
         private final Map<AioRequest, DiskModel.Op> inFlight = new IdentityHashMap<>();
 
         RecordingContext(AioContext d) {
-            this.d = d;
+            super(d);
         }
 
         private void submitted(AioRequest[] batch, int from, int count) {
@@ -174,7 +170,7 @@ final class RecordingBackend implements AioBackend {
             submitted(batch, from, count);
             int n = 0;
             try {
-                n = d.submit(batch, from, count);
+                n = delegate.submit(batch, from, count);
                 return n;
             } finally {
                 withdraw(batch, from + n, count - n);
@@ -184,63 +180,28 @@ final class RecordingBackend implements AioBackend {
         @Override
         public int submitAndWait(AioRequest[] batch, int from, int count) throws AioException {
             submitted(batch, from, count);
-            int ok = d.submitAndWait(batch, from, count);
+            int ok = delegate.submitAndWait(batch, from, count);
             delivered(batch, from, count);
             return ok;
         }
 
         @Override
         public int await(AioRequest[] out, int min, int max, long timeoutNs) throws AioException {
-            int n = d.await(out, min, max, timeoutNs);
+            int n = delegate.await(out, min, max, timeoutNs);
             delivered(out, 0, n);
             return n;
         }
 
         @Override
         public int poll(AioRequest[] out, int max) throws AioException {
-            int n = d.poll(out, max);
+            int n = delegate.poll(out, max);
             delivered(out, 0, n);
             return n;
         }
 
         @Override
-        public String backendName() {
-            return d.backendName();
-        }
-
-        @Override
-        public AioLimits limits() {
-            return d.limits();
-        }
-
-        @Override
-        public void wakeup() {
-            d.wakeup();
-        }
-
-        @Override
-        public CancelResult cancel(AioRequest request) throws AioException {
-            return d.cancel(request);
-        }
-
-        @Override
-        public int inFlight() {
-            return d.inFlight();
-        }
-
-        @Override
-        public long count(AioCounter counter) {
-            return d.count(counter);
-        }
-
-        @Override
         public Storage storage() {
             return storage;
-        }
-
-        @Override
-        public void close() throws AioException {
-            d.close();
         }
     }
 

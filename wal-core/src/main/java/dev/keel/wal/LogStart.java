@@ -68,6 +68,7 @@ final class LogStart {
             segments.deleteAll();
             state.ring.reset();
             state.durableLsn = nextLsn - 1;
+            state.syncedLsn = nextLsn - 1; // nothing before the new start is left to prove durable
             long segmentBytes = segments.segmentBytes();
             appender.resetTo(nextLsn, lastIndex, segmentBytes, segmentBytes); // a full "segment": the next record rolls to the epoch's
             wal.restartCommitter(lastIndex, null, segmentBytes, segmentBytes, nextLsn - 1);

@@ -47,13 +47,6 @@ final class SegmentChannel {
     /** Closes the channel (the segment is being deleted, or the log closed); idempotent. */
     synchronized void close() {
         closed = true;
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // A read-only channel has nothing to flush: closing cannot lose data.
-            }
-            channel = null;
-        }
+        reopen();
     }
 }

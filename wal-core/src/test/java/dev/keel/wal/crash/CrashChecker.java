@@ -120,7 +120,8 @@ final class CrashChecker {
     private List<Long> readAll(Wal wal, Expectation expect, History history, List<String> problems, RecoveryMode mode)
         throws IOException {
         List<Long> lsns = new ArrayList<>();
-        long first = Math.max(1, wal.firstLsn());
+        // An empty log whose head moved (truncateBefore) starts past its last LSN: read from last + 1 then.
+        long first = wal.firstLsn() == 0 ? wal.lastLsn() + 1 : wal.firstLsn();
         try (WalReader r = wal.reader(first)) {
             while (r.next()) {
                 long lsn = r.lsn();

@@ -1,5 +1,7 @@
 package dev.keel.recovery;
 
+import dev.keel.recovery.format.FrameDescriptor;
+
 /**
  * What each recovery mode does with each finding: the decision table, in one place.
  *

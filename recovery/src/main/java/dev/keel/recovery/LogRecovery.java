@@ -1,5 +1,6 @@
 package dev.keel.recovery;
 
+import dev.keel.recovery.format.SegmentHeaderDescriptor;
 import dev.keel.aio.AddressOf;
 import dev.keel.aio.AioContext;
 import dev.keel.aio.AioException;

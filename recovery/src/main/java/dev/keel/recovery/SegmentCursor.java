@@ -1,5 +1,9 @@
 package dev.keel.recovery;
 
+import dev.keel.recovery.format.FrameDescriptor;
+import dev.keel.recovery.format.FrameCodec;
+import dev.keel.recovery.format.FrameCheck;
+import dev.keel.recovery.format.SegmentHeaderDescriptor;
 import dev.keel.aio.AddressOf;
 import dev.keel.aio.AioContext;
 import dev.keel.aio.AioException;

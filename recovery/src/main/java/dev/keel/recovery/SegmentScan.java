@@ -1,5 +1,6 @@
 package dev.keel.recovery;
 
+import dev.keel.recovery.format.SegmentHeaderDescriptor;
 import java.nio.file.Path;
 
 /**

@@ -1,7 +1,7 @@
 package dev.keel.tools;
 
 import dev.keel.aio.AioContext;
-import dev.keel.recovery.FrameDescriptor;
+import dev.keel.recovery.format.FrameDescriptor;
 import dev.keel.recovery.SegmentCursor;
 
 import java.io.IOException;

@@ -6,7 +6,7 @@ import dev.keel.recovery.RecoveredLog;
 import dev.keel.recovery.RecoveryMode;
 import dev.keel.recovery.RecoveryReport;
 import dev.keel.recovery.SegmentFiles;
-import dev.keel.recovery.SegmentHeaderDescriptor;
+import dev.keel.recovery.format.SegmentHeaderDescriptor;
 import dev.keel.recovery.SegmentInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,6 +1,6 @@
 package dev.keel.tools;
 
-import dev.keel.recovery.FrameDescriptor;
+import dev.keel.recovery.format.FrameDescriptor;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

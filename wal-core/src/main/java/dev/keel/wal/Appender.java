@@ -1,9 +1,9 @@
 package dev.keel.wal;
 
 import dev.keel.aio.AioContext;
-import dev.keel.recovery.FrameCodec;
-import dev.keel.recovery.FrameDescriptor;
-import dev.keel.recovery.SegmentHeaderDescriptor;
+import dev.keel.recovery.format.FrameCodec;
+import dev.keel.recovery.format.FrameDescriptor;
+import dev.keel.recovery.format.SegmentHeaderDescriptor;
 
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.bytes.PointerBytesStore;

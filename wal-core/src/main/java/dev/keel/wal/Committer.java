@@ -4,10 +4,10 @@ import dev.keel.aio.AioContext;
 import dev.keel.aio.AioRequest;
 import dev.keel.aio.NativeFile;
 import dev.keel.aio.SyncMode;
-import dev.keel.recovery.FrameCheck;
-import dev.keel.recovery.FrameCodec;
-import dev.keel.recovery.FrameDescriptor;
-import dev.keel.recovery.SegmentHeaderDescriptor;
+import dev.keel.recovery.format.FrameCheck;
+import dev.keel.recovery.format.FrameCodec;
+import dev.keel.recovery.format.FrameDescriptor;
+import dev.keel.recovery.format.SegmentHeaderDescriptor;
 import org.agrona.concurrent.Agent;
 
 import java.io.IOException;

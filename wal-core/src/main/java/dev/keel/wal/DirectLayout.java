@@ -1,8 +1,8 @@
 package dev.keel.wal;
 
 import dev.keel.aio.AddressOf;
-import dev.keel.recovery.FrameCodec;
-import dev.keel.recovery.FrameDescriptor;
+import dev.keel.recovery.format.FrameCodec;
+import dev.keel.recovery.format.FrameDescriptor;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 

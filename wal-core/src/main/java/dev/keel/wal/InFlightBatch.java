@@ -3,7 +3,7 @@ package dev.keel.wal;
 import dev.keel.aio.AddressOf;
 import dev.keel.aio.AioRequest;
 import dev.keel.aio.NativeFile;
-import dev.keel.recovery.SegmentHeaderDescriptor;
+import dev.keel.recovery.format.SegmentHeaderDescriptor;
 import org.agrona.BufferUtil;
 
 import java.nio.ByteBuffer;

@@ -1,7 +1,7 @@
 package dev.keel.wal;
 
 import dev.keel.aio.NativeFile;
-import dev.keel.recovery.FrameDescriptor;
+import dev.keel.recovery.format.FrameDescriptor;
 import dev.keel.recovery.LsnRange;
 import dev.keel.recovery.SegmentFiles;
 

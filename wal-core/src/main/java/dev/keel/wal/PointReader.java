@@ -1,9 +1,9 @@
 package dev.keel.wal;
 
 import dev.keel.recovery.CorruptLogException;
-import dev.keel.recovery.FrameCheck;
-import dev.keel.recovery.FrameCodec;
-import dev.keel.recovery.FrameDescriptor;
+import dev.keel.recovery.format.FrameCheck;
+import dev.keel.recovery.format.FrameCodec;
+import dev.keel.recovery.format.FrameDescriptor;
 import dev.keel.recovery.RecoveryMode;
 
 import java.io.IOException;

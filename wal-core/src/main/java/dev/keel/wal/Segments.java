@@ -4,7 +4,7 @@ import dev.keel.aio.Storage;
 import dev.keel.aio.NativeFile;
 import dev.keel.aio.OpenFlag;
 import dev.keel.recovery.SegmentFiles;
-import dev.keel.recovery.SegmentHeaderDescriptor;
+import dev.keel.recovery.format.SegmentHeaderDescriptor;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;

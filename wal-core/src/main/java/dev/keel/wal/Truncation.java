@@ -5,7 +5,7 @@ import dev.keel.aio.Storage;
 import dev.keel.recovery.DurableCopy;
 import dev.keel.recovery.SegmentFiles;
 import dev.keel.recovery.SegmentCursor;
-import dev.keel.recovery.SegmentHeaderDescriptor;
+import dev.keel.recovery.format.SegmentHeaderDescriptor;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -66,7 +66,7 @@ final class Truncation {
         try (SegmentCursor c = new SegmentCursor(wal.readContext(), target.path(), target.index(), wal.segments().logId())) {
             long end = SegmentHeaderDescriptor.HEADER_BYTES;
             while (c.next(false)) {
-                if (c.type() == dev.keel.recovery.FrameDescriptor.TYPE_RECORD && c.lsn() >= firstDiscarded) {
+                if (c.type() == dev.keel.recovery.format.FrameDescriptor.TYPE_RECORD && c.lsn() >= firstDiscarded) {
                     return c.frameOffset();
                 }
                 end = c.endOffset();

@@ -2,9 +2,9 @@ package dev.keel.wal;
 
 import dev.keel.aio.Aio;
 import dev.keel.aio.AioBackend;
-import dev.keel.recovery.FrameDescriptor;
+import dev.keel.recovery.format.FrameDescriptor;
 import dev.keel.recovery.RecoveryMode;
-import dev.keel.recovery.SegmentHeaderDescriptor;
+import dev.keel.recovery.format.SegmentHeaderDescriptor;
 
 import java.util.function.Consumer;
 

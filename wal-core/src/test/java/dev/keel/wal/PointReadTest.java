@@ -2,7 +2,7 @@ package dev.keel.wal;
 
 import dev.keel.recovery.CorruptLogException;
 import dev.keel.recovery.SegmentFiles;
-import dev.keel.recovery.SegmentHeaderDescriptor;
+import dev.keel.recovery.format.SegmentHeaderDescriptor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,9 +77,9 @@ class PointReadTest {
         }
         try (Wal wal = Wal.open(dir, opts())) {
             assertArrayEquals(WalBasicsTest.payload(3, 100), wal.read(3)); // index built; now damage the payload
-            long frame3 = SegmentHeaderDescriptor.HEADER_BYTES + 2L * dev.keel.recovery.FrameDescriptor.frameBytes(100);
+            long frame3 = SegmentHeaderDescriptor.HEADER_BYTES + 2L * dev.keel.recovery.format.FrameDescriptor.frameBytes(100);
             try (RandomAccessFile f = new RandomAccessFile(SegmentFiles.segmentPath(dir, 1).toFile(), "rw")) {
-                f.seek(frame3 + dev.keel.recovery.FrameDescriptor.HEADER_BYTES + 5);
+                f.seek(frame3 + dev.keel.recovery.format.FrameDescriptor.HEADER_BYTES + 5);
                 f.write(0x5A ^ f.readByte());
             }
             assertThrows(CorruptLogException.class, () -> wal.read(3));

@@ -3,7 +3,7 @@ package dev.keel.wal;
 import dev.keel.recovery.Damage;
 import dev.keel.recovery.RecoveryMode;
 import dev.keel.recovery.SegmentFiles;
-import dev.keel.recovery.SegmentHeaderDescriptor;
+import dev.keel.recovery.format.SegmentHeaderDescriptor;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -3,7 +3,7 @@ package dev.keel.bench.durability;
 import dev.keel.aio.Aio;
 import dev.keel.aio.AioContext;
 import dev.keel.aio.AioOptions;
-import dev.keel.recovery.FrameDescriptor;
+import dev.keel.recovery.format.FrameDescriptor;
 import dev.keel.recovery.LogRecovery;
 import dev.keel.recovery.RecoveredLog;
 import dev.keel.recovery.RecoveryMode;

@@ -1,8 +1,8 @@
 package dev.keel.bench.jmh;
 
-import dev.keel.recovery.FrameCheck;
-import dev.keel.recovery.FrameCodec;
-import dev.keel.recovery.FrameDescriptor;
+import dev.keel.recovery.format.FrameCheck;
+import dev.keel.recovery.format.FrameCodec;
+import dev.keel.recovery.format.FrameDescriptor;
 import org.agrona.BufferUtil;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,7 +1,7 @@
 package dev.keel.wal.recovery;
 
 import dev.keel.recovery.DamageKind;
-import dev.keel.recovery.FrameDescriptor;
+import dev.keel.recovery.format.FrameDescriptor;
 import dev.keel.recovery.RecoveryMode;
 import dev.keel.recovery.RecoveryReport;
 import dev.keel.wal.Wal;

@@ -1,12 +1,12 @@
 package dev.keel.wal.recovery;
 
 import dev.keel.recovery.CorruptLogException;
-import dev.keel.recovery.FrameCodec;
-import dev.keel.recovery.FrameDescriptor;
+import dev.keel.recovery.format.FrameCodec;
+import dev.keel.recovery.format.FrameDescriptor;
 import dev.keel.recovery.RecoveryMode;
 import dev.keel.recovery.RecoveryReport;
 import dev.keel.recovery.SegmentFiles;
-import dev.keel.recovery.SegmentHeaderDescriptor;
+import dev.keel.recovery.format.SegmentHeaderDescriptor;
 import dev.keel.wal.Wal;
 import dev.keel.wal.WalOptions;
 import dev.keel.wal.WalReader;

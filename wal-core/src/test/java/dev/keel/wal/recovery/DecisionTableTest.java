@@ -2,10 +2,10 @@ package dev.keel.wal.recovery;
 
 import dev.keel.recovery.CorruptLogException;
 import dev.keel.recovery.DamageKind;
-import dev.keel.recovery.FrameDescriptor;
+import dev.keel.recovery.format.FrameDescriptor;
 import dev.keel.recovery.RecoveryMode;
 import dev.keel.recovery.SegmentFiles;
-import dev.keel.recovery.SegmentHeaderDescriptor;
+import dev.keel.recovery.format.SegmentHeaderDescriptor;
 import dev.keel.wal.WalOptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;

@@ -1,7 +1,7 @@
 package dev.keel.wal.recovery;
 
 import dev.keel.recovery.CorruptLogException;
-import dev.keel.recovery.FrameDescriptor;
+import dev.keel.recovery.format.FrameDescriptor;
 import dev.keel.recovery.RecoveryMode;
 import dev.keel.recovery.SegmentFiles;
 import dev.keel.wal.Durability;

@@ -5,7 +5,7 @@ import dev.keel.aio.AioBackend;
 import dev.keel.aio.AioOpcode;
 import dev.keel.aio.Errno;
 import dev.keel.aio.FaultInjectingBackend;
-import dev.keel.recovery.FrameDescriptor;
+import dev.keel.recovery.format.FrameDescriptor;
 import dev.keel.recovery.RecoveryMode;
 import dev.keel.recovery.SegmentFiles;
 import dev.keel.wal.Wal;

@@ -1,8 +1,8 @@
 package dev.keel.wal.recovery;
 
-import dev.keel.recovery.FrameDescriptor;
+import dev.keel.recovery.format.FrameDescriptor;
 import dev.keel.recovery.SegmentFiles;
-import dev.keel.recovery.SegmentHeaderDescriptor;
+import dev.keel.recovery.format.SegmentHeaderDescriptor;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;

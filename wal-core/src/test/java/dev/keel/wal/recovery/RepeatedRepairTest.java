@@ -1,6 +1,6 @@
 package dev.keel.wal.recovery;
 
-import dev.keel.recovery.FrameDescriptor;
+import dev.keel.recovery.format.FrameDescriptor;
 import dev.keel.recovery.RecoveryMode;
 import dev.keel.recovery.RecoveryReport;
 import dev.keel.recovery.SegmentFiles;

@@ -1,4 +1,4 @@
-package dev.keel.recovery;
+package dev.keel.recovery.format;
 
 /**
  * A frame: one record (or marker) in a segment. Frames follow each other from

@@ -1,4 +1,4 @@
-package dev.keel.recovery;
+package dev.keel.recovery.format;
 
 /** What {@link FrameCodec#check} found at a position: the structural verdict, before LSN and salt. */
 public enum FrameCheck {

@@ -1,4 +1,4 @@
-package dev.keel.recovery;
+package dev.keel.recovery.format;
 
 import org.agrona.concurrent.UnsafeBuffer;
 

@@ -1,4 +1,4 @@
-package dev.keel.recovery;
+package dev.keel.recovery.format;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -6,14 +6,14 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 
-import static dev.keel.recovery.FrameDescriptor.CRC_OFFSET;
-import static dev.keel.recovery.FrameDescriptor.HEADER_BYTES;
-import static dev.keel.recovery.FrameDescriptor.LENGTH_OFFSET;
-import static dev.keel.recovery.FrameDescriptor.LSN_OFFSET;
-import static dev.keel.recovery.FrameDescriptor.FLAGS_OFFSET;
-import static dev.keel.recovery.FrameDescriptor.SALT_OFFSET;
-import static dev.keel.recovery.FrameDescriptor.TYPE_OFFSET;
-import static dev.keel.recovery.FrameDescriptor.UNSYNCED_SPAN_OFFSET;
+import static dev.keel.recovery.format.FrameDescriptor.CRC_OFFSET;
+import static dev.keel.recovery.format.FrameDescriptor.HEADER_BYTES;
+import static dev.keel.recovery.format.FrameDescriptor.LENGTH_OFFSET;
+import static dev.keel.recovery.format.FrameDescriptor.LSN_OFFSET;
+import static dev.keel.recovery.format.FrameDescriptor.FLAGS_OFFSET;
+import static dev.keel.recovery.format.FrameDescriptor.SALT_OFFSET;
+import static dev.keel.recovery.format.FrameDescriptor.TYPE_OFFSET;
+import static dev.keel.recovery.format.FrameDescriptor.UNSYNCED_SPAN_OFFSET;
 
 /**
  * Writes and checks frames ({@link FrameDescriptor}) in one memory region: the writer's log

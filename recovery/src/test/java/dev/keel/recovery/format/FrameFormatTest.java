@@ -1,5 +1,8 @@
-package dev.keel.recovery;
+package dev.keel.recovery.format;
 
+import dev.keel.recovery.DamageKind;
+import dev.keel.recovery.DamageTable;
+import dev.keel.recovery.RecoveryMode;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;

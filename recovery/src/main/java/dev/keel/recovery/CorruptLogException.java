@@ -11,10 +11,22 @@ public class CorruptLogException extends IOException {
     private static final long serialVersionUID = 1L;
 
     private final transient List<Damage> damage;
+    private final long lsn;
 
     public CorruptLogException(String message, List<Damage> damage) {
+        this(message, damage, 0);
+    }
+
+    /** @param lsn the record the damage keeps a reader from (0: not one record's) */
+    public CorruptLogException(String message, List<Damage> damage, long lsn) {
         super(message);
         this.damage = List.copyOf(damage);
+        this.lsn = lsn;
+    }
+
+    /** The LSN a reader could not read because of the damage; 0 when the damage is not met by a reader. */
+    public long lsn() {
+        return lsn;
     }
 
     /** Each damaged range found, in log order. */

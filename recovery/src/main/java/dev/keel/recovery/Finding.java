@@ -21,6 +21,8 @@ final class Finding {
     long durableEvidenceLsn;
     /** The LSN of the first valid record after the damage, or 0. */
     long resumeLsn;
+    /** The last LSN of a valid clean-shutdown marker of this log, when it covers the blocked LSN; else 0. */
+    long markerLastLsn;
 
     Finding(int segmentOrdinal, Path segment, long segmentIndex, long offsetBytes, long lengthBytes, DamageKind kind,
             String detail, long blockedLsn) {
@@ -35,12 +37,15 @@ final class Finding {
     }
 
     /**
-     * True when nothing after the finding proves that what it destroyed had been durable: the
-     * damage can be a torn tail. A blocked LSN of 0 (no record expected yet) counts as proven by
-     * any later durable record.
+     * What proves that what the finding destroyed had been acknowledged: a later durable frame,
+     * or the clean-shutdown marker. NONE means the damage can be a torn tail. A blocked LSN of 0
+     * (no record expected yet) counts as proven by any later durable record.
      */
-    boolean atTail() {
-        return durableEvidenceLsn < Math.max(1, blockedLsn);
+    DamageTable.Evidence evidence() {
+        if (durableEvidenceLsn >= Math.max(1, blockedLsn)) {
+            return DamageTable.Evidence.LATER_DURABLE_FRAME;
+        }
+        return markerLastLsn > 0 ? DamageTable.Evidence.CLEAN_SHUTDOWN_MARKER : DamageTable.Evidence.NONE;
     }
 
     Damage toDamage() {

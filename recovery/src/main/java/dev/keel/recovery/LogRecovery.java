@@ -67,7 +67,7 @@ public final class LogRecovery {
             return clean;
         }
         LogScanner scanner = new LogScanner(ctx);
-        scanner.scan(listing.segments());
+        scanner.scan(dir, listing.segments(), CleanShutdown.read(dir));
         RecoveredLog recovered = decide(dir, scanner, start);
         if (!dryRun && storage.deleteIfExists(dir.resolve(SegmentFiles.CLEAN_FILE))) {
             // A marker the fast path could not trust; the scan has replaced it.
@@ -81,27 +81,35 @@ public final class LogRecovery {
         List<Damage> damage = new ArrayList<>();
         List<LsnRange> gaps = new ArrayList<>();
         Finding cut = null;
+        long skippedTo = 0; // the LSN after the last one a clean-shutdown marker proves, when SKIP stepped over its loss
         List<Damage> fatal = new ArrayList<>();
         for (Finding f : scanner.findings()) {
             if (cut != null && f.kind != DamageKind.UNKNOWN_FORMAT_VERSION) {
                 continue; // beyond the cut: set aside whole; only a format this Keel cannot read stops the cut
             }
-            boolean tail = f.atTail();
-            if (!tail && (f.kind == DamageKind.TORN_HEADER || f.kind == DamageKind.TORN_PAYLOAD)) {
+            DamageTable.Evidence evidence = f.evidence();
+            if (evidence != DamageTable.Evidence.NONE && (f.kind == DamageKind.TORN_HEADER || f.kind == DamageKind.TORN_PAYLOAD)) {
                 f.kind = DamageKind.BAD_CRC;
             }
             damage.add(f.toDamage());
-            DamageTable.Action action = DamageTable.decide(mode, f.kind, tail);
+            DamageTable.Action action = DamageTable.decide(mode, f.kind, evidence);
+            long resumeLsn = f.resumeLsn;
+            if (action == DamageTable.Action.SKIP && resumeLsn == 0 && f.markerLastLsn > 0) {
+                // Nothing valid after it, but the marker proves LSNs up to its last were acknowledged:
+                // they are lost, reported as a gap, and never handed out again.
+                resumeLsn = f.markerLastLsn + 1;
+                skippedTo = Math.max(skippedTo, resumeLsn);
+            }
             if (action == DamageTable.Action.THROW) {
                 fatal.add(f.toDamage());
             } else if (action == DamageTable.Action.CUT) {
                 cut = f;
-            } else if (f.blockedLsn > 0 && f.resumeLsn > f.blockedLsn) {
+            } else if (f.blockedLsn > 0 && resumeLsn > f.blockedLsn) {
                 // Two findings can end at the same record (a bad header, then bad frames after it):
                 // one gap. A blocked LSN of 0 (the first segment's header unreadable) names no LSN.
                 long from = gaps.isEmpty() ? f.blockedLsn : Math.max(f.blockedLsn, gaps.get(gaps.size() - 1).lastLsn() + 1);
-                if (f.resumeLsn > from) {
-                    gaps.add(new LsnRange(from, f.resumeLsn - 1));
+                if (resumeLsn > from) {
+                    gaps.add(new LsnRange(from, resumeLsn - 1));
                 }
             }
         }
@@ -111,11 +119,12 @@ public final class LogRecovery {
                 + "opening it: " + first + (fatal.size() > 1 ? " (and " + (fatal.size() - 1) + " more)" : "")
                 + "; run 'keel verify " + dir + "' for the full report", fatal);
         }
-        return cut == null ? keepAll(dir, scanner, damage, gaps, start) : cutAt(dir, scanner, cut, damage, gaps, start);
+        return cut == null ? keepAll(dir, scanner, damage, gaps, skippedTo, start)
+            : cutAt(dir, scanner, cut, damage, gaps, start);
     }
 
-    private RecoveredLog keepAll(Path dir, LogScanner scanner, List<Damage> damage, List<LsnRange> gaps, long start)
-        throws IOException {
+    private RecoveredLog keepAll(Path dir, LogScanner scanner, List<Damage> damage, List<LsnRange> gaps, long minNextLsn,
+                                 long start) throws IOException {
         List<SegmentInfo> live = new ArrayList<>();
         long nextLsn = 1;
         for (SegmentScan s : scanner.segments()) {
@@ -127,7 +136,7 @@ public final class LogRecovery {
             nextLsn = info.lastLsn() + 1;
         }
         List<Path> spare = spares(dir, scanner, live);
-        return result(scanner, live, spare, nextLsn, 0, damage, gaps, List.of(), start);
+        return result(scanner, live, spare, Math.max(nextLsn, minNextLsn), 0, damage, gaps, List.of(), start);
     }
 
     /** True for a prepared segment that never held a byte: all-zero header, nothing after it. */

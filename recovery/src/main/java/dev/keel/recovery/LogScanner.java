@@ -72,6 +72,17 @@ final class LogScanner {
         return reader.bytesRead();
     }
 
+    /**
+     * Scans the segment files of {@code dir}, which must be sorted by index, then weighs the
+     * findings against {@code marker} (a valid clean-shutdown marker, or null).
+     */
+    void scan(Path dir, List<Path> files, CleanShutdown marker) throws IOException {
+        scan(files);
+        if (marker != null && (!logIdKnown || marker.logId() == logId)) {
+            applyMarker(dir, marker);
+        }
+    }
+
     /** Scans the segment files, which must be sorted by index. */
     void scan(List<Path> files) throws IOException {
         learnLogId(files);
@@ -244,8 +255,8 @@ final class LogScanner {
         long lsn = codec.lsn();
         if (type == FrameDescriptor.TYPE_RECORD) {
             if (lsn > expectedLsn && expectedLsn > 0 && !lastFindingCovers(lsn)) {
-                record(new Finding(ordinal, s.path, s.index, pos, 0, DamageKind.LSN_GAP,
-                    "LSN jumps from " + (expectedLsn - 1) + " to " + lsn, expectedLsn)).resumeLsn = lsn;
+                FrameVerdict jump = FrameVerdict.lsnJump(expectedLsn - 1, lsn);
+                record(new Finding(ordinal, s.path, s.index, pos, 0, jump.kind(), jump.detail(), expectedLsn)).resumeLsn = lsn;
             }
             resumeFindingsAt(lsn);
             if (s.records == 0) {
@@ -290,36 +301,44 @@ final class LogScanner {
     }
 
     private Finding describe(int ordinal, SegmentScan s, long pos, FrameCheck check) {
-        DamageKind kind;
-        String detail;
-        switch (check) {
-            case TORN_LENGTH, BAD_LENGTH -> {
-                kind = DamageKind.TORN_HEADER;
-                detail = "frame length word is " + (check == FrameCheck.TORN_LENGTH ? "torn" : "impossible");
-            }
-            case TRUNCATED -> {
-                kind = s.fileBytes - pos < FrameDescriptor.HEADER_BYTES ? DamageKind.TORN_HEADER : DamageKind.TORN_PAYLOAD;
-                detail = "frame is cut short by the end of the file";
-            }
-            case BAD_CRC -> {
-                kind = DamageKind.TORN_PAYLOAD;
-                detail = "frame checksum mismatch";
-            }
-            default -> {
-                if (codec.salt() == salt(s) && codec.type() != FrameDescriptor.TYPE_RECORD
-                    && codec.type() != FrameDescriptor.TYPE_COMMIT && !FrameDescriptor.isSkippable(codec.type())) {
-                    return new Finding(ordinal, s.path, s.index, pos, FrameDescriptor.ALIGNMENT, DamageKind.UNKNOWN_RECORD_TYPE,
-                        "frame type 0x" + Integer.toHexString(codec.type() & 0xFFFF) + " is unknown and not skippable",
-                        expectedLsn);
-                }
-                boolean sameLog = FrameDescriptor.sameLog(codec.salt(), salt(s));
-                kind = sameLog ? DamageKind.STALE_FRAME : DamageKind.FOREIGN_FRAME;
-                detail = sameLog ? "valid frame of LSN " + codec.lsn() + " from " + (codec.salt() == salt(s)
-                    ? "an earlier LSN (expected " + expectedLsn + ")" : "another segment of this log")
-                    : "valid frame of another log";
+        FrameVerdict v = FrameVerdict.of(check, codec, salt(s), s.fileBytes - pos, expectedLsn);
+        return new Finding(ordinal, s.path, s.index, pos, FrameDescriptor.ALIGNMENT, v.kind(), v.detail(), expectedLsn);
+    }
+
+    /**
+     * A clean close proves every record up to the marker's last LSN acknowledged and durable:
+     * findings that destroyed one of them are not a torn tail (DamageTable rows C1), and a log
+     * that ends before that LSN with nothing damaged in sight has lost acknowledged records
+     * (row C2: its last records zeroed, or its last segment gone).
+     */
+    private void applyMarker(Path dir, CleanShutdown marker) {
+        boolean covered = false;
+        for (Finding f : findings) {
+            if (f.blockedLsn <= marker.lastLsn()) {
+                f.markerLastLsn = marker.lastLsn();
+                covered = true;
             }
         }
-        return new Finding(ordinal, s.path, s.index, pos, FrameDescriptor.ALIGNMENT, kind, detail, expectedLsn);
+        if (covered || maxAcceptedLsn >= marker.lastLsn()) {
+            return;
+        }
+        int ordinal = segments.size() - 1;
+        while (ordinal >= 0 && segments.get(ordinal).index > marker.lastSegmentIndex()) {
+            ordinal--; // spares prepared after the last segment the close wrote
+        }
+        SegmentScan last = ordinal >= 0 ? segments.get(ordinal) : null;
+        String detail = "the log ends at LSN " + maxAcceptedLsn + " but keel.clean, left by the last clean close, says "
+            + "it held up to LSN " + marker.lastLsn() + " (segment " + marker.lastSegmentIndex() + ")";
+        Finding f;
+        if (last == null || last.index < marker.lastSegmentIndex()) {
+            f = new Finding(ordinal + 1, SegmentFiles.segmentPath(dir, marker.lastSegmentIndex()), marker.lastSegmentIndex(),
+                0, 0, DamageKind.MISSING_SEGMENT, detail, maxAcceptedLsn + 1);
+        } else {
+            f = new Finding(ordinal, last.path, last.index, last.endOffset, Math.max(0, last.dirtyEnd - last.endOffset),
+                DamageKind.ZEROED_RANGE, detail, maxAcceptedLsn + 1);
+        }
+        f.markerLastLsn = marker.lastLsn();
+        record(f);
     }
 
     private Finding record(Finding f) {

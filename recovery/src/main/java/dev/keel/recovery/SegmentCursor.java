@@ -38,6 +38,8 @@ public final class SegmentCursor implements AutoCloseable {
     private int bufferEnd;
     private long position = SegmentHeaderDescriptor.HEADER_BYTES;
     private long frameOffset = -1;
+    /** What the last check found where {@link #next} stopped; VALID while it has not stopped. */
+    private FrameCheck stopCheck = FrameCheck.VALID;
     private final AioRequest[] one = {new AioRequest()};
 
     public SegmentCursor(AioContext ctx, Path path, long index, long logId) throws IOException {
@@ -68,6 +70,7 @@ public final class SegmentCursor implements AutoCloseable {
             position = frameOffset + codec.frameBytes();
             frameOffset = -1;
         }
+        stopCheck = FrameCheck.TRUNCATED; // what stops it when fewer than a header's bytes are left
         while (position + FrameDescriptor.HEADER_BYTES <= fileBytes) {
             FrameCheck check = checkAt(position, false);
             if (check != FrameCheck.VALID) {
@@ -77,6 +80,7 @@ public final class SegmentCursor implements AutoCloseable {
                 frameOffset = position;
                 return true;
             }
+            stopCheck = check;
             if (!resync || (check == FrameCheck.ZEROS && allZerosAfter(position))) {
                 return false;
             }
@@ -96,6 +100,14 @@ public final class SegmentCursor implements AutoCloseable {
             return Math.max(FrameDescriptor.ALIGNMENT, codec.frameBytesAt((int) (position - bufferStart)));
         }
         return FrameDescriptor.ALIGNMENT;
+    }
+
+    /** Takes back the current frame: the next {@link #next} returns it again. */
+    void unread() {
+        if (frameOffset >= 0) {
+            position = frameOffset;
+            frameOffset = -1;
+        }
     }
 
     /** Checks the frame at a file position; {@code reload} forces fresh bytes from the file. */
@@ -141,6 +153,22 @@ public final class SegmentCursor implements AutoCloseable {
         }
         bufferStart = pos;
         bufferEnd = one[0].result();
+    }
+
+    /**
+     * After {@link #next} returned false: what is at {@link #endOffset()}, as the scanner would
+     * name it, with {@code expectedLsn} as the record that should have been there.
+     */
+    FrameVerdict stopVerdict(long expectedLsn) {
+        if (stopCheck == FrameCheck.TRUNCATED && position + FrameDescriptor.HEADER_BYTES > fileBytes) {
+            return new FrameVerdict(DamageKind.TORN_HEADER, "the segment ends at " + fileBytes + " bytes, before LSN "
+                + expectedLsn);
+        }
+        return FrameVerdict.of(stopCheck, codec, salt, fileBytes - position, expectedLsn);
+    }
+
+    public Path path() {
+        return file.path();
     }
 
     /** The current frame's LSN, type, payload and file offset (valid after {@link #next} returned true). */

@@ -1,7 +1,7 @@
 package dev.keel.wal;
 
-import dev.keel.recovery.format.FrameDescriptor;
-import dev.keel.recovery.SegmentCursor;
+import dev.keel.recovery.CorruptLogException;
+import dev.keel.recovery.RecordCursor;
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.bytes.PointerBytesStore;
 
@@ -12,65 +12,41 @@ import java.nio.ByteBuffer;
  * Reads durable records in LSN order from a starting LSN. At the end {@link #next()} returns
  * false, and may return true later once more records are durable, so a consumer can tail the
  * log by calling it again. Only durable records are ever returned. One thread per reader.
+ *
+ * <p>A durable record is never absent: when one cannot be read (a frame that does not validate,
+ * a record missing below the durable LSN), {@link #next()} throws {@link CorruptLogException}
+ * naming the segment, the offset and the LSN, and never answers false as if the log ended there
+ * (in SKIP_ANY_CORRUPTED_RECORDS it steps over the damage, as recovery does). The walk is
+ * {@link RecordCursor}'s, the same one {@code keel dump} uses.
  */
 public final class WalReader implements AutoCloseable {
     private final ReadSource log;
-    private final boolean skipDamage;
-    private long nextLsn;
-    private SegmentCursor cursor;
-    private long lsn;
+    private final RecordCursor records;
     private boolean closed;
     private PointerBytesStore pointer;
 
     WalReader(ReadSource log, long fromLsn) {
         this.log = log;
-        this.nextLsn = fromLsn;
-        this.skipDamage = log.skipDamage();
+        this.records = new RecordCursor(log.readContext(), new LiveSegments(log.segments()), log.segments().logId(), fromLsn,
+            log.skipDamage());
     }
 
-    /** Moves to the next durable record; false when there is none (yet). */
+    /**
+     * Moves to the next durable record; false when there is none (yet).
+     *
+     * @throws CorruptLogException when a durable record cannot be read
+     */
     public boolean next() throws IOException {
         if (closed) {
             throw new IllegalStateException("reader is closed");
         }
         log.checkOpen().run();
-        while (nextLsn <= log.durableLsn().getAsLong()) {
-            if (cursor == null && !openCursor()) {
-                return false;
-            }
-            if (cursor.next(skipDamage)) {
-                if (cursor.type() != FrameDescriptor.TYPE_RECORD || cursor.lsn() < nextLsn) {
-                    continue;
-                }
-                if (cursor.lsn() > log.durableLsn().getAsLong()) {
-                    return false;
-                }
-                lsn = cursor.lsn();
-                nextLsn = lsn + 1;
-                return true;
-            }
-            Segments.Ref after = log.segments().after(cursor.index());
-            if (after == null || after.firstLsn() > nextLsn && !skipDamage) {
-                return false;
-            }
-            cursor.close();
-            cursor = new SegmentCursor(log.readContext(), after.path(), after.index(), log.segments().logId());
-        }
-        return false;
-    }
-
-    private boolean openCursor() throws IOException {
-        Segments.Ref ref = log.segments().find(nextLsn);
-        if (ref == null) {
-            return false;
-        }
-        cursor = new SegmentCursor(log.readContext(), ref.path(), ref.index(), log.segments().logId());
-        return true;
+        return records.next(log.durableLsn().getAsLong());
     }
 
     /** The current record's LSN. */
     public long lsn() {
-        return lsn;
+        return records.lsn();
     }
 
     /**
@@ -81,22 +57,37 @@ public final class WalReader implements AutoCloseable {
         if (pointer == null) {
             pointer = new PointerBytesStore();
         }
-        pointer.set(cursor.payloadAddress(), cursor.payloadLength());
+        pointer.set(records.payloadAddress(), records.payloadLength());
         return pointer;
     }
 
     /** The current record's payload, read-only, valid until the next call to {@link #next()}. */
     public ByteBuffer payload() {
-        return cursor.payload();
+        return records.payload();
     }
 
     @Override
     public void close() throws IOException {
         if (!closed) {
             closed = true;
-            if (cursor != null) {
-                cursor.close();
-            }
+            records.close();
+        }
+    }
+
+    /** The log's live segment table as the cursor asks it (it changes as segments roll and go). */
+    private record LiveSegments(Segments segments) implements RecordCursor.SegmentSource {
+        @Override
+        public RecordCursor.SegmentRef find(long lsn) {
+            return ref(segments.find(lsn));
+        }
+
+        @Override
+        public RecordCursor.SegmentRef after(long index) {
+            return ref(segments.after(index));
+        }
+
+        private static RecordCursor.SegmentRef ref(Segments.Ref r) {
+            return r == null ? null : new RecordCursor.SegmentRef(r.index(), r.path(), r.firstLsn());
         }
     }
 }

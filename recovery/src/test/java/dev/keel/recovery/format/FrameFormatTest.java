@@ -133,13 +133,21 @@ class FrameFormatTest {
     @Test
     void theDecisionTableNeverCutsMidLogDamageInTheDefaultMode() {
         for (DamageKind k : DamageKind.values()) {
-            assertEquals(DamageTable.Action.THROW, DamageTable.decide(RecoveryMode.TOLERATE_CORRUPTED_TAIL, k, false), k.name());
-            assertEquals(DamageTable.Action.THROW, DamageTable.decide(RecoveryMode.ABSOLUTE_CONSISTENCY, k, true), k.name());
+            for (DamageTable.Evidence proof : new DamageTable.Evidence[] {DamageTable.Evidence.LATER_DURABLE_FRAME,
+                DamageTable.Evidence.CLEAN_SHUTDOWN_MARKER}) {
+                assertEquals(DamageTable.Action.THROW, DamageTable.decide(RecoveryMode.TOLERATE_CORRUPTED_TAIL, k, proof),
+                    k.name() + " with " + proof);
+            }
+            assertEquals(DamageTable.Action.THROW, DamageTable.decide(RecoveryMode.ABSOLUTE_CONSISTENCY, k,
+                DamageTable.Evidence.NONE), k.name());
         }
-        assertEquals(DamageTable.Action.CUT, DamageTable.decide(RecoveryMode.TOLERATE_CORRUPTED_TAIL, DamageKind.TORN_PAYLOAD, true));
-        assertEquals(DamageTable.Action.SKIP, DamageTable.decide(RecoveryMode.SKIP_ANY_CORRUPTED_RECORDS, DamageKind.BAD_CRC, false));
-        assertEquals(DamageTable.Action.CUT, DamageTable.decide(RecoveryMode.POINT_IN_TIME, DamageKind.BAD_CRC, false));
+        assertEquals(DamageTable.Action.CUT, DamageTable.decide(RecoveryMode.TOLERATE_CORRUPTED_TAIL, DamageKind.TORN_PAYLOAD,
+            DamageTable.Evidence.NONE));
+        assertEquals(DamageTable.Action.SKIP, DamageTable.decide(RecoveryMode.SKIP_ANY_CORRUPTED_RECORDS, DamageKind.BAD_CRC,
+            DamageTable.Evidence.LATER_DURABLE_FRAME));
+        assertEquals(DamageTable.Action.CUT, DamageTable.decide(RecoveryMode.POINT_IN_TIME, DamageKind.BAD_CRC,
+            DamageTable.Evidence.CLEAN_SHUTDOWN_MARKER));
         assertEquals(DamageTable.Action.THROW,
-            DamageTable.decide(RecoveryMode.SKIP_ANY_CORRUPTED_RECORDS, DamageKind.UNKNOWN_FORMAT_VERSION, true));
+            DamageTable.decide(RecoveryMode.SKIP_ANY_CORRUPTED_RECORDS, DamageKind.UNKNOWN_FORMAT_VERSION, DamageTable.Evidence.NONE));
     }
 }

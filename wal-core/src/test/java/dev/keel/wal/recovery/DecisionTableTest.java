@@ -1,5 +1,6 @@
 package dev.keel.wal.recovery;
 
+import dev.keel.recovery.CleanShutdown;
 import dev.keel.recovery.CorruptLogException;
 import dev.keel.recovery.DamageKind;
 import dev.keel.recovery.format.FrameDescriptor;
@@ -32,6 +33,7 @@ import static dev.keel.recovery.DamageKind.UNKNOWN_FORMAT_VERSION;
 import static dev.keel.recovery.DamageKind.UNKNOWN_RECORD_TYPE;
 import static dev.keel.recovery.DamageKind.ZEROED_RANGE;
 import static dev.keel.wal.recovery.Outcome.CUTS;
+import static dev.keel.wal.recovery.Outcome.ENDS_EARLY;
 import static dev.keel.wal.recovery.Outcome.OPENS;
 import static dev.keel.wal.recovery.Outcome.SKIPS;
 import static dev.keel.wal.recovery.Outcome.THROWS;
@@ -79,6 +81,16 @@ class DecisionTableTest {
             (lab, foreign) -> foreignFrameAt(lab, foreign, lab.lastLsn())),
         TRUNCATED_SEGMENT_HEADER_AT_TAIL(     "T3", BAD_SEGMENT_HEADER,   CUTS,     THROWS,   CUTS,     CUTS,
             (lab, foreign) -> truncateSegmentHeader(lab, lab.lastDataSegment())),
+        TORN_PAYLOAD_BELOW_CLEAN_MARKER(      "C1", BAD_CRC,              THROWS,   THROWS,   CUTS,     SKIPS,
+            (lab, foreign) -> markedClean(lab, DecisionTableTest::tearLastPayload)),
+        TRUNCATED_LAST_RECORD_BELOW_MARKER(   "C1", BAD_CRC,              THROWS,   THROWS,   CUTS,     SKIPS,
+            (lab, foreign) -> markedClean(lab, DecisionTableTest::truncateInLastRecord)),
+        LAST_RECORD_ZEROED_BELOW_MARKER(      "C2", ZEROED_RANGE,         THROWS,   THROWS,   ENDS_EARLY, SKIPS,
+            (lab, foreign) -> markedClean(lab, (l, f) -> zeroLastRecord(l, f))),
+        LAST_SEGMENT_GONE_BELOW_MARKER(       "C2", MISSING_SEGMENT,      THROWS,   THROWS,   ENDS_EARLY, SKIPS,
+            (lab, foreign) -> markedClean(lab, DecisionTableTest::deleteLastSegment)),
+        STALE_FRAME_AFTER_A_CLEAN_MARKER(     "T3", STALE_FRAME,          CUTS,     THROWS,   CUTS,     CUTS,
+            (lab, foreign) -> markedClean(lab, DecisionTableTest::staleFrameAfterTheEnd)),
         BAD_CRC_MID_LOG(                      "M1", BAD_CRC,              THROWS,   THROWS,   CUTS,     SKIPS,
             DecisionTableTest::flipMidPayload),
         ZEROED_RANGE_MID_LOG(                 "M2", ZEROED_RANGE,         THROWS,   THROWS,   CUTS,     SKIPS,
@@ -303,6 +315,34 @@ class DecisionTableTest {
     private static Expect newerFormatInSegmentThree(DamageLab lab, TemplateLog foreign) throws IOException {
         LogSurgery.setFormatVersion(lab.segment(3), 9);
         return new Expect(lab.firstLsnIn(3), lab.lastLsn(), 3, 0);
+    }
+
+    /**
+     * The log as a clean close leaves it, as far as recovery's evidence goes: a valid keel.clean
+     * naming the last record (but no COMMIT frame where it points, so the fast path cannot be
+     * taken and the log is scanned), then {@code damage} done to it. Every record up to the
+     * marker's LSN was acknowledged: losing one is corruption, never a torn tail.
+     */
+    private static Expect markedClean(DamageLab lab, Damager damage) throws IOException {
+        LogSurgery.Frame last = lab.record(lab.lastLsn());
+        CleanShutdown marker = new CleanShutdown(LogSurgery.logId(lab.segment(1)), SegmentFiles.indexOf(last.segment()),
+            last.endOffsetBytes() + FrameDescriptor.HEADER_BYTES, lab.lastLsn());
+        Files.write(lab.dir.resolve(SegmentFiles.CLEAN_FILE), marker.encode());
+        return damage.apply(lab, null);
+    }
+
+    /** The last segment's file cut in the middle of the last record (as truncate -s does). */
+    private static Expect truncateInLastRecord(DamageLab lab, TemplateLog foreign) throws IOException {
+        LogSurgery.Frame last = lab.record(lab.lastLsn());
+        LogSurgery.truncate(last.segment(), last.offsetBytes() + last.frameBytes() / 2);
+        return cutAtRecord(lab, lab.lastLsn(), lab.lastLsn());
+    }
+
+    private static Expect deleteLastSegment(DamageLab lab, TemplateLog foreign) throws IOException {
+        long index = lab.lastDataSegment();
+        Expect e = new Expect(lab.firstLsnIn(index), lab.lastLsn(), index, 0);
+        Files.delete(lab.segment(index));
+        return e;
     }
 
     private static Expect cutAtRecord(DamageLab lab, long firstLost, long lastLost) {

@@ -6,6 +6,11 @@ enum Outcome {
     OPENS,
     /** Opens cut just before the damage; the cut bytes and later segments are in quarantine. */
     CUTS,
+    /**
+     * Opens ending just before the damage, which is reported, with nothing to set aside: the lost
+     * records' bytes are zeros or gone (a cut of a log whose end was zeroed or deleted).
+     */
+    ENDS_EARLY,
     /** Throws CorruptLogException and changes nothing. */
     THROWS,
     /** Opens with every valid record kept and the lost LSNs reported as a gap. */

@@ -55,13 +55,17 @@ final class RecoveryAssertions {
                 assertEquals(0, report.bytesCut(), report.summary());
                 assertTrue(report.quarantined().isEmpty(), report.summary());
             } else {
-                int ranges = outcome == Outcome.CUTS ? 1 : expect.damagedRanges(); // a cut stops at the first
+                int ranges = outcome == Outcome.SKIPS ? expect.damagedRanges() : 1; // a cut stops at the first
                 assertEquals(ranges, report.damage().size(), "each damaged range, reported once: " + report.damage());
                 assertEquals(kind, report.damage().get(0).kind(), report.summary());
             }
             if (outcome == Outcome.CUTS) {
                 assertEquals(expect.firstLost() - 1, report.lastLsn(), report.summary());
                 assertCutInQuarantine(lab.dir, before, report, expect.cutSegment(), expect.cutOffsetBytes());
+            }
+            if (outcome == Outcome.ENDS_EARLY) {
+                assertEquals(expect.firstLost() - 1, report.lastLsn(), report.summary());
+                assertTrue(report.quarantined().isEmpty(), "nothing but zeros to set aside: " + report.summary());
             }
             if (outcome == Outcome.SKIPS) {
                 long lost = expect.skipKeepsAll() ? 0 : expect.lostCount();

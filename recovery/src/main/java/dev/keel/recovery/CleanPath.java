@@ -17,9 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Opening a cleanly closed log without reading its segments: only each segment's header and
- * the COMMIT frame that {@link CleanShutdown} points at are read. Any mismatch answers null and
- * the caller falls back to the full scan.
+ * Opening a cleanly closed log without reading its segments: only each segment's header (checked
+ * by {@link LogScanner#scanHeaders}, the scanner's own checks) and the COMMIT frame that
+ * {@link CleanShutdown} points at are read. Any mismatch answers null and the caller falls back to
+ * the full scan.
  */
 final class CleanPath {
     private final AioContext ctx;
@@ -35,49 +36,35 @@ final class CleanPath {
         if (marker == null || segmentFiles.isEmpty()) {
             return null;
         }
-        ByteBuffer block = BufferUtil.allocateDirectAligned(SegmentHeaderDescriptor.HEADER_BYTES, 4096);
-        UnsafeBuffer view = new UnsafeBuffer(block);
+        LogScanner headers = new LogScanner(ctx);
+        headers.scanHeaders(segmentFiles); // the scanner's own header checks: one definition of a valid segment
         List<SegmentInfo> live = new ArrayList<>();
         List<Path> spare = new ArrayList<>();
-        long bytesRead = 0;
-        SegmentHeaderDescriptor.Header previous = null;
-        Path previousPath = null;
-        for (Path p : segmentFiles) {
-            long index = SegmentFiles.indexOf(p);
-            try (NativeFile f = NativeFile.open(p, OpenFlag.READ)) {
-                int n = LogRecovery.readBlock(ctx, f, 0, block, SegmentHeaderDescriptor.HEADER_BYTES);
-                bytesRead += n;
-                if (n < SegmentHeaderDescriptor.HEADER_BYTES) {
+        SegmentScan previous = null;
+        for (SegmentScan s : headers.segments()) {
+            if (s.index > marker.lastSegmentIndex()) {
+                if (!s.blank) {
                     return null;
                 }
-                if (index > marker.lastSegmentIndex()) {
-                    if (!SegmentHeaderDescriptor.isBlank(view, 0)) {
-                        return null;
-                    }
-                    spare.add(p);
-                    continue;
-                }
-                if (SegmentHeaderDescriptor.problem(view, 0) != null) {
-                    return null;
-                }
-                SegmentHeaderDescriptor.Header h = SegmentHeaderDescriptor.decode(view, 0);
-                if (h.logId() != marker.logId() || h.segmentIndex() != index
-                    || (previous != null && h.segmentIndex() != previous.segmentIndex() + 1)) {
-                    return null;
-                }
-                if (previous != null) {
-                    live.add(new SegmentInfo(previous.segmentIndex(), previousPath, previous.firstLsn(), h.firstLsn() - 1,
-                        previous.segmentBytes()));
-                }
-                previous = h;
-                previousPath = p;
+                spare.add(s.path);
+                continue;
             }
+            // A header the scanner accepted, of the marker's log, right after the previous one.
+            if (s.header == null || s.header.logId() != marker.logId() || (previous != null && s.index != previous.index + 1)) {
+                return null;
+            }
+            if (previous != null) {
+                live.add(new SegmentInfo(previous.index, previous.path, previous.header.firstLsn(), s.header.firstLsn() - 1,
+                    previous.header.segmentBytes()));
+            }
+            previous = s;
         }
-        if (previous == null || previous.segmentIndex() != marker.lastSegmentIndex()
-            || !commitFrameThere(previousPath, marker, block, view)) {
+        ByteBuffer block = BufferUtil.allocateDirectAligned(SegmentHeaderDescriptor.HEADER_BYTES, 4096);
+        if (previous == null || previous.index != marker.lastSegmentIndex()
+            || !commitFrameThere(previous.path, marker, block, new UnsafeBuffer(block))) {
             return null;
         }
-        live.add(new SegmentInfo(previous.segmentIndex(), previousPath, previous.firstLsn(), marker.lastLsn(),
+        live.add(new SegmentInfo(previous.index, previous.path, previous.header.firstLsn(), marker.lastLsn(),
             marker.endOffsetBytes()));
         long first = 0;
         for (SegmentInfo s : live) {
@@ -87,7 +74,7 @@ final class CleanPath {
             }
         }
         long records = first == 0 ? 0 : marker.lastLsn() - first + 1;
-        RecoveryReport report = new RecoveryReport(mode, true, segmentFiles.size(), bytesRead, records, first,
+        RecoveryReport report = new RecoveryReport(mode, true, segmentFiles.size(), headers.bytesRead(), records, first,
             records == 0 ? 0 : marker.lastLsn(), 0, List.of(), List.of(), List.of(), System.nanoTime() - startNanos);
         return new RecoveredLog(marker.logId(), live, spare, marker.lastLsn() + 1, report);
     }

@@ -46,6 +46,7 @@ final class LogScanner {
     private boolean logIdKnown;
     private long expectedLsn;
     private long maxAcceptedLsn;
+    private long bytesReadHeadersOnly;
 
     LogScanner(AioContext ctx) {
         this.ctx = ctx;
@@ -69,7 +70,7 @@ final class LogScanner {
     }
 
     long bytesRead() {
-        return reader.bytesRead();
+        return reader.bytesRead() + bytesReadHeadersOnly;
     }
 
     /**
@@ -81,6 +82,37 @@ final class LogScanner {
         if (marker != null && (!logIdKnown || marker.logId() == logId)) {
             applyMarker(dir, marker);
         }
+    }
+
+    /**
+     * Reads and checks only each segment's header (what a clean close and {@code keel stat} need):
+     * the same checks as the full scan, without walking the frames. Findings are the headers'.
+     */
+    void scanHeaders(List<Path> files) throws IOException {
+        learnLogId(files);
+        ByteBuffer block = BufferUtil.allocateDirectAligned(SegmentHeaderDescriptor.HEADER_BYTES, 4096);
+        UnsafeBuffer view = new UnsafeBuffer(block);
+        for (int ordinal = 0; ordinal < files.size(); ordinal++) {
+            SegmentScan s = new SegmentScan(files.get(ordinal), SegmentFiles.indexOf(files.get(ordinal)));
+            segments.add(s);
+            try (NativeFile f = NativeFile.open(s.path, OpenFlag.READ)) {
+                s.fileBytes = f.size();
+                bytesReadHeadersOnly += LogRecovery.readBlock(ctx, f, 0, block, SegmentHeaderDescriptor.HEADER_BYTES);
+                if (s.fileBytes < SegmentHeaderDescriptor.HEADER_BYTES) {
+                    s.headerProblem = shortFile(s);
+                    record(new Finding(ordinal, s.path, s.index, 0, s.fileBytes, DamageKind.BAD_SEGMENT_HEADER,
+                        s.headerProblem, expectedLsn));
+                    continue;
+                }
+                readHeader(ordinal, s, view, 0, ordinal == files.size() - 1);
+            }
+        }
+        reader.close();
+    }
+
+    private static String shortFile(SegmentScan s) {
+        return "file is " + s.fileBytes + " bytes, shorter than the " + SegmentHeaderDescriptor.HEADER_BYTES
+            + "-byte segment header";
     }
 
     /** Scans the segment files, which must be sorted by index. */
@@ -127,16 +159,16 @@ final class LogScanner {
         try (NativeFile file = NativeFile.open(s.path, OpenFlag.READ)) {
             s.fileBytes = file.size();
             if (s.fileBytes < SegmentHeaderDescriptor.HEADER_BYTES) {
-                record(new Finding(ordinal, s.path, s.index, 0, s.fileBytes, DamageKind.BAD_SEGMENT_HEADER,
-                    "file is " + s.fileBytes + " bytes, shorter than the " + SegmentHeaderDescriptor.HEADER_BYTES
-                        + "-byte segment header", expectedLsn));
+                s.headerProblem = shortFile(s);
+                record(new Finding(ordinal, s.path, s.index, 0, s.fileBytes, DamageKind.BAD_SEGMENT_HEADER, s.headerProblem,
+                    expectedLsn));
                 s.dirtyEnd = s.fileBytes;
                 return;
             }
             reader.open(file, s.fileBytes);
             try {
                 int at = reader.ensure(0, SegmentHeaderDescriptor.HEADER_BYTES);
-                if (readHeader(ordinal, s, at, last)) {
+                if (readHeader(ordinal, s, reader.buffer(), at, last)) {
                     walkFrames(ordinal, s);
                 }
             } finally {
@@ -146,8 +178,8 @@ final class LogScanner {
     }
 
     /** Checks the header; returns false when the segment's frames cannot be interpreted at all. */
-    private boolean readHeader(int ordinal, SegmentScan s, int at, boolean last) {
-        if (SegmentHeaderDescriptor.isBlank(reader.buffer(), at)) {
+    private boolean readHeader(int ordinal, SegmentScan s, UnsafeBuffer buffer, int at, boolean last) {
+        if (SegmentHeaderDescriptor.isBlank(buffer, at)) {
             s.blank = true;
             if (!last) {
                 record(new Finding(ordinal, s.path, s.index, 0, SegmentHeaderDescriptor.HEADER_BYTES,
@@ -155,26 +187,29 @@ final class LogScanner {
             }
             return true;
         }
-        String problem = SegmentHeaderDescriptor.problem(reader.buffer(), at);
+        String problem = SegmentHeaderDescriptor.problem(buffer, at);
         if (problem != null) {
+            s.headerProblem = problem;
             DamageKind kind = problem.startsWith("format version") ? DamageKind.UNKNOWN_FORMAT_VERSION
                 : DamageKind.BAD_SEGMENT_HEADER;
             record(new Finding(ordinal, s.path, s.index, 0, SegmentHeaderDescriptor.HEADER_BYTES, kind, problem, expectedLsn));
             s.dirtyEnd = SegmentHeaderDescriptor.HEADER_BYTES;
             return kind != DamageKind.UNKNOWN_FORMAT_VERSION;
         }
-        SegmentHeaderDescriptor.Header h = SegmentHeaderDescriptor.decode(reader.buffer(), at);
+        SegmentHeaderDescriptor.Header h = SegmentHeaderDescriptor.decode(buffer, at);
         if (!logIdKnown) {
             logId = h.logId();
             logIdKnown = true;
         } else if (h.logId() != logId) {
-            record(new Finding(ordinal, s.path, s.index, 0, s.fileBytes, DamageKind.FOREIGN_FRAME,
-                "segment belongs to log " + Long.toHexString(h.logId()) + ", not " + Long.toHexString(logId), expectedLsn));
+            s.headerProblem = "segment belongs to log " + Long.toHexString(h.logId()) + ", not " + Long.toHexString(logId);
+            record(new Finding(ordinal, s.path, s.index, 0, s.fileBytes, DamageKind.FOREIGN_FRAME, s.headerProblem,
+                expectedLsn));
             return false;
         }
         if (h.segmentIndex() != s.index) {
+            s.headerProblem = "header names segment " + h.segmentIndex() + " but the file is segment " + s.index;
             record(new Finding(ordinal, s.path, s.index, 0, SegmentHeaderDescriptor.HEADER_BYTES, DamageKind.STALE_FRAME,
-                "header names segment " + h.segmentIndex() + " but the file is segment " + s.index, expectedLsn));
+                s.headerProblem, expectedLsn));
             return false;
         }
         s.header = h;

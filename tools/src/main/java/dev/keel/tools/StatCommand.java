@@ -1,6 +1,7 @@
 package dev.keel.tools;
 
 import dev.keel.aio.AioContext;
+import dev.keel.recovery.LogInspector;
 import dev.keel.recovery.LogRecovery;
 import dev.keel.recovery.RecoveredLog;
 import dev.keel.recovery.RecoveryMode;
@@ -46,14 +47,15 @@ final class StatCommand implements Callable<Integer> {
         PrintWriter out = target.out();
         ReportPrinter print = target.printer();
         print.preamble();
-        List<HeaderProbe> probes = HeaderProbe.readAll(logDir);
+        List<LogInspector.Segment> segments;
         RecoveredLog log;
         try (AioContext ctx = target.openReadContext()) {
+            segments = LogInspector.headers(ctx, logDir).segments();
             log = new LogRecovery(ctx, RecoveryMode.SKIP_ANY_CORRUPTED_RECORDS, true).recover(logDir);
         }
-        long totalBytes = probes.stream().mapToLong(HeaderProbe::fileBytes).sum();
-        out.println("segments: " + probes.size() + ", " + Sizes.bytes(totalBytes));
-        for (HeaderProbe p : probes) {
+        long totalBytes = segments.stream().mapToLong(LogInspector.Segment::fileBytes).sum();
+        out.println("segments: " + segments.size() + ", " + Sizes.bytes(totalBytes));
+        for (LogInspector.Segment p : segments) {
             segment(out, p, log);
         }
         RecoveryReport r = log.report();
@@ -65,7 +67,7 @@ final class StatCommand implements Callable<Integer> {
         return KeelMain.EXIT_OK;
     }
 
-    private static void segment(PrintWriter out, HeaderProbe p, RecoveredLog log) {
+    private static void segment(PrintWriter out, LogInspector.Segment p, RecoveredLog log) {
         out.println("segment " + p.index() + ": " + p.path().getFileName() + ", " + Sizes.bytes(p.fileBytes()));
         SegmentHeaderDescriptor.Header h = p.header();
         if (h != null) {
@@ -75,8 +77,8 @@ final class StatCommand implements Callable<Integer> {
         }
         if (p.blank()) {
             out.println("  header: blank (prepared ahead, never written)");
-        } else if (p.problem() != null) {
-            out.println("  header: unusable: " + p.problem());
+        } else if (p.headerProblem() != null) {
+            out.println("  header: unusable: " + p.headerProblem());
         }
         SegmentInfo live = log.segments().stream().filter(s -> s.index() == p.index()).findFirst().orElse(null);
         if (live != null) {

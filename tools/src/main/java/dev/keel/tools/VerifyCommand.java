@@ -2,7 +2,9 @@ package dev.keel.tools;
 
 import dev.keel.aio.AioContext;
 import dev.keel.recovery.CorruptLogException;
+import dev.keel.recovery.LogInspector;
 import dev.keel.recovery.LogRecovery;
+import dev.keel.recovery.RecordCursor;
 import dev.keel.recovery.RecoveredLog;
 import dev.keel.recovery.RecoveryMode;
 import dev.keel.recovery.RecoveryReport;
@@ -75,14 +77,34 @@ final class VerifyCommand implements Callable<Integer> {
         }
     }
 
-    /** What MODE would do with the damage: a second dry run, in that mode, only when there is damage. */
+    /**
+     * What {@code Wal.open} in MODE does with the damage (recovery as a dry run, trusting a clean
+     * close as the open does), and what its readers then return: the same cursor they walk with.
+     */
     private void modeVerdict(AioContext ctx, Path logDir, ReportPrinter print, PrintWriter out) throws IOException {
+        RecoveredLog log;
         try {
-            RecoveredLog log = new LogRecovery(ctx, mode, true, false).recover(logDir);
-            print.outcome(log, true);
+            log = LogInspector.asWalOpen(ctx, logDir, mode);
         } catch (CorruptLogException e) {
             out.println("would refuse: Wal.open in " + mode + " throws CorruptLogException (first: " + e.damage().get(0)
                 + "); POINT_IN_TIME would cut the log before the damage, SKIP_ANY_CORRUPTED_RECORDS would skip it");
+            return;
+        }
+        if (log.report().cleanShutdown()) {
+            out.println("would open: Wal.open in " + mode + " trusts the clean close (keel.clean valid) and reads no segment,"
+                + " so it does not see this damage");
+        }
+        print.outcome(log, true);
+        long read = 0;
+        long last = log.nextLsn() - 1;
+        try (RecordCursor records = LogInspector.records(ctx, log, Math.max(1, log.report().firstLsn()), mode)) {
+            while (records.next(last)) {
+                read++;
+            }
+            out.println("readers: return " + read + " record(s), up to LSN " + last);
+        } catch (CorruptLogException e) {
+            out.println("readers: throw CorruptLogException at LSN " + e.lsn() + " (after " + read + " record(s)): "
+                + e.damage().get(0));
         }
     }
 }

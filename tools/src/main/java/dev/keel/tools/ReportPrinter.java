@@ -6,6 +6,7 @@ import dev.keel.recovery.Damage;
 import dev.keel.recovery.RecoveredLog;
 import dev.keel.recovery.RecoveryReport;
 import dev.keel.recovery.SegmentFiles;
+import dev.keel.wal.LockHolder;
 
 import java.io.IOException;
 import java.io.PrintWriter;

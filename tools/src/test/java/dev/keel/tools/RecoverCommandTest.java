@@ -91,7 +91,7 @@ class RecoverCommandTest {
             assertTrue(err.contains("keel recover: log directory " + dir + " is in use"), err);
             assertTrue(err.contains("pid " + ProcessHandle.current().pid()), err);
             if (Files.isReadable(Path.of("/proc/locks"))) {
-                assertTrue(LockHolder.of(dir).isPresent(), "the writer still holds its kernel lock");
+                assertTrue(dev.keel.wal.LockHolder.of(dir).isPresent(), "the writer still holds its kernel lock");
             }
             assertEquals(2, wal.append(TestLogs.payload(2)));
         }
@@ -101,7 +101,7 @@ class RecoverCommandTest {
     void aDirectoryKeelDoesNotOwnIsRefusedBeforeAnyLockFileIsCreated() throws IOException {
         Files.writeString(dir.resolve("notes.txt"), "mine");
         String err = Cli.expect(1, "recover", dir.toString(), "--mode", "POINT_IN_TIME").err();
-        assertTrue(err.contains("notes.txt") && err.contains("not a Keel log directory"), err);
+        assertTrue(err.contains("notes.txt") && err.contains("Keel does not own"), err);
         assertFalse(Files.exists(dir.resolve(SegmentFiles.LOCK_FILE)));
     }
 

@@ -95,7 +95,7 @@ class VerifyCommandTest {
             String out = Cli.expect(0, "verify", dir.toString()).out();
             assertTrue(out.contains("lock: held by pid " + ProcessHandle.current().pid()), out);
             assertTrue(out.contains("snapshot"), out);
-            assertTrue(LockHolder.of(dir).isPresent(), "verify left the writer's kernel lock in place");
+            assertTrue(dev.keel.wal.LockHolder.of(dir).isPresent(), "verify left the writer's kernel lock in place");
             assertEquals(2, wal.append(TestLogs.payload(2)));
         }
     }

@@ -20,10 +20,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * belong to the process, and closing <em>any</em> descriptor of the file drops them all, so
  * probing with a second channel and closing it would silently release the first holder's lock.
  *
- * <p>Public so that tools which repair a log without opening a {@link Wal} ({@code keel recover})
- * take the very same lock.
+ * <p>Tools that repair a log without opening a writer go through {@link Wal#repair}, which takes
+ * this same lock.
  */
-public final class DirectoryLock implements AutoCloseable {
+final class DirectoryLock implements AutoCloseable {
     private static final Set<Path> HELD_BY_THIS_JVM = ConcurrentHashMap.newKeySet();
 
     private final Path key;
@@ -41,7 +41,7 @@ public final class DirectoryLock implements AutoCloseable {
      *
      * @throws IOException naming the holder's pid when another Wal (or tool) holds it
      */
-    public static DirectoryLock acquire(Path dir) throws IOException {
+    static DirectoryLock acquire(Path dir) throws IOException {
         Path key = dir.toRealPath();
         if (!HELD_BY_THIS_JVM.add(key)) {
             throw inUse(dir, " (pid " + ProcessHandle.current().pid() + ", this process)");
@@ -64,9 +64,8 @@ public final class DirectoryLock implements AutoCloseable {
             lock = null;
         }
         if (lock == null) {
-            String holder = readHolder(ch);
-            ch.close();
-            throw inUse(dir, holder);
+            ch.close(); // this process holds no lock on the file (see HELD_BY_THIS_JVM), so closing drops none
+            throw inUse(dir, LockHolder.of(dir).map(h -> " (" + h + ")").orElse(""));
         }
         ch.truncate(0);
         ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
@@ -75,13 +74,6 @@ public final class DirectoryLock implements AutoCloseable {
 
     private static IOException inUse(Path dir, String holder) {
         return new IOException("log directory " + dir + " is in use by another Wal" + holder + ": one writer per directory");
-    }
-
-    private static String readHolder(FileChannel ch) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(32);
-        int n = ch.read(b, 0);
-        String pid = n > 0 ? new String(b.array(), 0, n, StandardCharsets.US_ASCII).trim() : "";
-        return pid.isEmpty() ? "" : " (pid " + pid + ")";
     }
 
     @Override

@@ -269,6 +269,25 @@ public final class Wal implements AutoCloseable {
         return droppedBatch;
     }
 
+    /**
+     * Runs the recovery {@code Wal.open} runs first, in {@code mode}, without opening a writer:
+     * a torn tail is cut (its bytes copied to {@code quarantine/} first), damage is set aside or
+     * skipped as the mode says, never deleted. Takes the writer's directory lock, so a log in use
+     * is refused naming the holder's pid; a cleanly closed log is left unchanged. With
+     * {@code dryRun} nothing is changed and no lock is taken: the result says what would be done.
+     *
+     * @return the recovered log; its {@code report()} says what was found and done
+     * @throws dev.keel.recovery.CorruptLogException when the mode forbids what was found (nothing changed)
+     */
+    public static RecoveredLog repair(Path dir, RecoveryMode mode, boolean dryRun) throws IOException {
+        return repair(dir, WalOptions.defaults().recoveryMode(mode), dryRun);
+    }
+
+    /** {@link #repair(Path, RecoveryMode, boolean)} with the recovery mode and AIO backend of {@code options}. */
+    public static RecoveredLog repair(Path dir, WalOptions options, boolean dryRun) throws IOException {
+        return Repair.run(dir, options, dryRun);
+    }
+
     private static void closeQuietly(AutoCloseable c) {
         if (c != null) {
             try {

@@ -1,4 +1,4 @@
-package dev.keel.tools;
+package dev.keel.wal;
 
 import dev.keel.recovery.SegmentFiles;
 
@@ -11,16 +11,18 @@ import java.util.Optional;
  * Who holds a log directory's lock right now, learned from Linux's {@code /proc/locks} without
  * opening {@code keel.lock}: the read-only tools must not take the lock, and opening and closing
  * the file in a process that holds it would even release it (fcntl locks belong to the process).
- * Answers empty when nobody holds it, and where {@code /proc/locks} does not exist.
+ * Answers empty when nobody holds it, and where {@code /proc/locks} does not exist. The one place
+ * a holder is found: {@link DirectoryLock} names it when it refuses a second writer, the tools
+ * when they read a live log.
  */
-final class LockHolder {
+public final class LockHolder {
     private static final Path PROC_LOCKS = Path.of("/proc/locks");
 
     private LockHolder() {
     }
 
     /** "pid N" for the process holding {@code dir}'s lock, or empty. */
-    static Optional<String> of(Path dir) {
+    public static Optional<String> of(Path dir) {
         Path lock = dir.resolve(SegmentFiles.LOCK_FILE);
         try {
             if (!Files.exists(lock) || !Files.isReadable(PROC_LOCKS)) {

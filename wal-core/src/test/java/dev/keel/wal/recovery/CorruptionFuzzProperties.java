@@ -13,6 +13,7 @@ import dev.keel.wal.WalReader;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -31,8 +32,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -44,7 +47,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * another exception, never a hang (each open runs under a timeout). When it opens, every record
  * a reader returns is a payload the writer produced, in increasing LSN order, as many as the
  * report counts (a dense prefix in POINT_IN_TIME); appending then continues and the next open
- * accepts what this one repaired.
+ * accepts what this one repaired. The loss is bounded: every record wholly before the first
+ * byte the damage changed (in log order) survives, with its payload, in every mode that opens the
+ * log: damage can cost the records it touches and (as the mode says) those after it, never
+ * those before it. A recovery that cut the whole log would fail here.
  *
  * <p>Each try: up to 8 overwrites of up to 16 KiB over a 500-record, 4-segment log, opened in
  * all four modes on the threads backend. 100 tries take about 10 s here; raise {@code tries}
@@ -109,11 +115,12 @@ class CorruptionFuzzProperties {
             for (Overwrite o : overwrites) {
                 apply(damaged, o);
             }
+            long intact = recordsBeforeTheFirstChangedByte(damaged);
             for (RecoveryMode mode : RecoveryMode.values()) {
                 Path dir = root.resolve("try-" + tries + "-" + mode);
                 LogSurgery.copyDir(damaged, dir);
                 Future<?> check = opener.submit(() -> {
-                    openAndCheck(dir, mode, overwrites);
+                    openAndCheck(dir, mode, overwrites, intact);
                     return null;
                 });
                 try {
@@ -133,7 +140,51 @@ class CorruptionFuzzProperties {
         }
     }
 
-    private static void openAndCheck(Path dir, RecoveryMode mode, List<Overwrite> overwrites) throws Exception {
+    /**
+     * How many records (LSN 1 to the answer) lie wholly before the first byte, in log order, that
+     * differs from the template: the records no recovery mode may lose.
+     */
+    static long recordsBeforeTheFirstChangedByte(Path damaged) throws IOException {
+        List<Path> original = SegmentFiles.list(template.dir()).segments();
+        List<Path> now = SegmentFiles.list(damaged).segments();
+        int firstOrdinal = original.size();
+        long firstOffset = 0;
+        for (int i = 0; i < original.size() && firstOrdinal == original.size(); i++) {
+            long at = Files.mismatch(original.get(i), now.get(i));
+            if (at >= 0) {
+                firstOrdinal = i;
+                firstOffset = at;
+            }
+        }
+        long intact = 0;
+        for (LogSurgery.Frame f : LogSurgery.records(template.dir())) {
+            int ordinal = original.indexOf(f.segment());
+            if (ordinal < firstOrdinal || (ordinal == firstOrdinal && f.endOffsetBytes() <= firstOffset)) {
+                intact = f.lsn();
+            }
+        }
+        return intact;
+    }
+
+    /** The bound finds a planted loss: a "recovery" that dropped every segment fails it. */
+    @Example
+    void theLossBoundCatchesARecoveryThatLosesIntactRecords() throws Exception {
+        Path dir = root.resolve("planted");
+        template.copyTo(dir);
+        LogSurgery.zero(SegmentFiles.segmentPath(dir, 3), 5000, 100);
+        long intact = recordsBeforeTheFirstChangedByte(dir);
+        assertTrue(intact > 100, "segments 1 and 2 lie before the damage: " + intact);
+        for (Path segment : SegmentFiles.list(dir).segments()) {
+            Files.delete(segment);
+        }
+        AssertionError caught = assertThrows(AssertionError.class,
+            () -> openAndCheck(dir, RecoveryMode.POINT_IN_TIME, List.of(), intact));
+        assertTrue(caught.getMessage().contains("before the first damaged byte"), caught.getMessage());
+        LogSurgery.deleteDir(dir);
+    }
+
+    private static void openAndCheck(Path dir, RecoveryMode mode, List<Overwrite> overwrites, long intact)
+        throws Exception {
         WalOptions options = template.options(mode);
         Wal wal;
         try {
@@ -147,7 +198,8 @@ class CorruptionFuzzProperties {
             RecoveryReport report = wal.recoveryReport();
             String where = mode + " " + report.summary() + " after " + overwrites;
             last = wal.lastLsn();
-            long read = readAll(wal, mode, where);
+            assertTrue(last >= intact, "records 1.." + intact + " lie before the first damaged byte: " + where);
+            long read = readAll(wal, mode, where, intact);
             assertEquals(report.recordsFound(), read, "the report counts the records a reader returns: " + where);
             assertEquals(last + 1, wal.append(SelfCheckingPayload.create(-1, PAYLOAD_BYTES)), where);
         } finally {
@@ -159,8 +211,8 @@ class CorruptionFuzzProperties {
         }
     }
 
-    /** Reads every record; returns how many there were. */
-    private static long readAll(Wal wal, RecoveryMode mode, String where) throws IOException {
+    /** Reads every record, the first {@code intact} exactly as written; returns how many there were. */
+    private static long readAll(Wal wal, RecoveryMode mode, String where, long intact) throws IOException {
         if (wal.lastLsn() == 0) {
             return 0;
         }
@@ -174,10 +226,16 @@ class CorruptionFuzzProperties {
                     assertEquals(previous + 1, r.lsn(), "dense LSNs: " + where);
                 }
                 assertNull(SelfCheckingPayload.problem(r.payload()), "LSN " + r.lsn() + ": " + where);
+                if (previous < intact) {
+                    assertEquals(previous + 1, r.lsn(), "every record before the first damaged byte survives: " + where);
+                    assertArrayEquals(template.payload(r.lsn()), SelfCheckingPayload.bytes(r.payload()), where);
+                }
                 previous = r.lsn();
                 count++;
             }
         }
+        assertTrue(previous >= intact, "read up to LSN " + previous + ", but records 1.." + intact
+            + " lie before the first damaged byte: " + where);
         return count;
     }
 

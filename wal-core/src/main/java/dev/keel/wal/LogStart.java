@@ -1,6 +1,7 @@
 package dev.keel.wal;
 
 import dev.keel.aio.NativeFile;
+import dev.keel.recovery.CleanShutdown;
 import dev.keel.recovery.format.FrameDescriptor;
 import dev.keel.recovery.LsnRange;
 import dev.keel.recovery.SegmentFiles;
@@ -91,6 +92,13 @@ final class LogStart {
                 Files.delete(p);
                 deleted = true;
             }
+        }
+        CleanShutdown marker = CleanShutdown.read(dir);
+        if (marker != null && marker.lastSegmentIndex() < epochSegment) {
+            // It describes the epoch the reset replaced: recovery takes a valid marker as proof that
+            // its records are in the log (DamageTable rows C1, C2), and these are not, by design.
+            Files.delete(dir.resolve(SegmentFiles.CLEAN_FILE));
+            deleted = true;
         }
         if (deleted) {
             NativeFile.syncDirectory(dir);

@@ -33,7 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  * <pre>
  *   mvn -B -pl keel-jraft -am verify -Dkeel.jraft.bench=true -Dtest=JRaftBenchmark -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
- * ({@code -Dkeel.jraft.bench.rounds}, {@code .seconds}, {@code .clients} to change its size);
+ * ({@code -Dkeel.jraft.bench.rounds}, {@code .seconds}, {@code .clients} to change its size,
+ * {@code -Dkeel.jraft.bench.clusterOnly=true} for the cluster alone; the cluster rows also print
+ * the node JVMs' CPU time per replicated write);
  * the table goes to stdout and {@code keel-jraft/target/jraft-bench.md}.
  */
 class JRaftBenchmark {
@@ -53,7 +55,7 @@ class JRaftBenchmark {
         Map<String, List<Double>> results = new LinkedHashMap<>();
         int run = 0;
         for (int round = 0; round < ROUNDS; round++) {
-            for (int batch : new int[] {1, 16, 256}) {
+            for (int batch : Boolean.getBoolean("keel.jraft.bench.clusterOnly") ? new int[0] : new int[] {1, 16, 256}) {
                 for (String s : STORAGES) {
                     double perSec = appendEntriesPerSecond(s, batch, dir.resolve("append-" + run++));
                     results.computeIfAbsent("appendEntries batch " + batch + " (entries/s) " + s, k -> new ArrayList<>()).add(perSec);
@@ -72,7 +74,7 @@ class JRaftBenchmark {
     private static String table(Map<String, List<Double>> results) {
         StringBuilder sb = new StringBuilder("| measure | keel (rounds) | rocksdb (rounds) | keel / rocksdb (median) |\n|---|---|---|---|\n");
         for (Map.Entry<String, List<Double>> e : results.entrySet()) {
-            if (!e.getKey().endsWith(" keel")) {
+            if (!e.getKey().endsWith(" keel") || !results.containsKey(e.getKey().replace(" keel", " rocksdb"))) {
                 continue;
             }
             String name = e.getKey().substring(0, e.getKey().length() - " keel".length());
@@ -145,9 +147,15 @@ class JRaftBenchmark {
                 clients.start();
                 clients.awaitAcks(500, 60_000); // warm-up: JIT, connections, segment preparation
                 long a0 = clients.acks();
+                long cpu0 = cluster.nodes.stream().mapToLong(NodeProcess::cpuMillis).sum();
                 long t0 = System.nanoTime();
                 Thread.sleep(SECONDS * 1000L);
-                return (clients.acks() - a0) / ((System.nanoTime() - t0) / 1e9);
+                long writes = clients.acks() - a0;
+                double perSec = writes / ((System.nanoTime() - t0) / 1e9);
+                long cpu = cluster.nodes.stream().mapToLong(NodeProcess::cpuMillis).sum() - cpu0;
+                System.out.printf("cluster %s: %.0f writes/s, nodes' CPU %d ms for %d writes (%.1f us/write)%n", storage, perSec, cpu,
+                    writes, cpu * 1000.0 / Math.max(1, writes));
+                return perSec;
             } finally {
                 clients.close();
             }

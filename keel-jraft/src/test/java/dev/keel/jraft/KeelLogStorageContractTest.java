@@ -2,11 +2,15 @@ package dev.keel.jraft;
 
 import com.alipay.sofa.jraft.option.RaftOptions;
 import com.alipay.sofa.jraft.storage.LogStorage;
+import com.alipay.sofa.jraft.JRaftServiceFactory;
+import com.alipay.sofa.jraft.option.NodeOptions;
+import com.alipay.sofa.jraft.util.JRaftServiceLoader;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The LogStorage contract on KeelLogStorage, plus where Keel says more than RocksDB does. */
@@ -27,6 +31,14 @@ class KeelLogStorageContractTest extends LogStorageContract {
         assertEquals(51, storage.getFirstLogIndex());
         appendRange(51, 52, 2, 10, 2);
         assertEntry(data(51, 2, 10));
+    }
+
+    @Test
+    void theServiceFactoryGivesKeelExplicitlyAndThroughTheSpi() {
+        JRaftServiceFactory spi = JRaftServiceLoader.load(JRaftServiceFactory.class).first();
+        assertInstanceOf(KeelJRaftServiceFactory.class, spi, "registered above JRaft's default");
+        assertInstanceOf(KeelJRaftServiceFactory.class, NodeOptions.defaultServiceFactory);
+        assertInstanceOf(KeelLogStorage.class, new KeelJRaftServiceFactory().createLogStorage(dir.toString(), new RaftOptions()));
     }
 
     @Test

@@ -142,6 +142,17 @@ final class NodeProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** CPU time the node's JVM has used so far (user + system, from /proc), in milliseconds; -1 when gone. */
+    long cpuMillis() {
+        try {
+            String stat = java.nio.file.Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10; // fields 14 and 15, at 100 ticks a second
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     @Override
     public void close() throws InterruptedException {
         Process p;

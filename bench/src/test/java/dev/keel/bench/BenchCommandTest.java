@@ -1,5 +1,7 @@
 package dev.keel.bench;
 
+import dev.keel.tools.Cli;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -29,7 +31,7 @@ class BenchCommandTest {
     Path dir;
 
     private String run(int expectedExit, String... args) {
-        Cli.Result r = Cli.run(args);
+        Cli.Result r = Cli.run(KeelWithBench::run, args);
         assertEquals(expectedExit, r.exit(), () -> "exit code of keel " + String.join(" ", args) + ": " + r);
         return r.out() + r.err();
     }

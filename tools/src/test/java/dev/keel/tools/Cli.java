@@ -3,12 +3,17 @@ package dev.keel.tools;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.function.ToIntFunction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Runs {@code keel} in-process through {@link KeelMain#run}, capturing stdout and stderr apart. */
-final class Cli {
-    record Result(int exit, String out, String err) {
+/**
+ * Runs {@code keel} in-process through {@link KeelMain#run} (or another entry point, such as the bench's
+ * command line with {@code bench} added), capturing stdout and stderr apart. Shared with the bench's and the
+ * agreement tests through this module's test jar.
+ */
+public final class Cli {
+    public record Result(int exit, String out, String err) {
         @Override
         public String toString() {
             return "exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err;
@@ -18,7 +23,12 @@ final class Cli {
     private Cli() {
     }
 
-    static Result run(String... args) {
+    public static Result run(String... args) {
+        return run(KeelMain::run, args);
+    }
+
+    /** Runs {@code main} on {@code args} as the {@code keel} script would. */
+    public static Result run(ToIntFunction<String[]> main, String... args) {
         PrintStream out = System.out;
         PrintStream err = System.err;
         ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
@@ -27,7 +37,7 @@ final class Cli {
         System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
         int exit;
         try {
-            exit = KeelMain.run(args);
+            exit = main.applyAsInt(args);
         } finally {
             System.out.flush();
             System.err.flush();
@@ -38,7 +48,7 @@ final class Cli {
     }
 
     /** Runs and checks the exit code, printing everything the command said when it is wrong. */
-    static Result expect(int exit, String... args) {
+    public static Result expect(int exit, String... args) {
         Result r = run(args);
         assertEquals(exit, r.exit(), () -> "keel " + String.join(" ", args) + ":\n" + r);
         return r;

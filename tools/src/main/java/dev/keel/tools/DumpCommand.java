@@ -66,11 +66,8 @@ final class DumpCommand implements Callable<Integer> {
         description = "Payload bytes the text format shows (default: ${DEFAULT-VALUE}).")
     int previewBytes;
 
-    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "TOLERATE_CORRUPTED_TAIL",
-        converter = RecoveryModeConverter.class,
-        description = "Recovery mode whose reader to follow: ${COMPLETION-CANDIDATES} (any case, '-' for '_'; "
-            + "default: ${DEFAULT-VALUE}, Wal.open's default).")
-    RecoveryMode mode;
+    @Mixin
+    WalOpenModeOption walOpen;
 
     @Override
     public Integer call() throws IOException {
@@ -80,19 +77,19 @@ final class DumpCommand implements Callable<Integer> {
         try (AioContext ctx = target.openReadContext()) {
             RecoveredLog log;
             try {
-                log = LogInspector.asWalOpen(ctx, logDir, mode);
+                log = LogInspector.asWalOpen(ctx, logDir, walOpen.mode);
             } catch (CorruptLogException refused) {
                 return dumpRefused(ctx, logDir, printer, refused);
             }
             long last = log.nextLsn() - 1;
-            try (RecordCursor records = LogInspector.records(ctx, log, fromLsn, mode)) {
+            try (RecordCursor records = LogInspector.records(ctx, log, fromLsn, walOpen.mode)) {
                 long printed = print(records, last, printer);
                 if (printed == 0 && (limit == null || limit > 0)) {
                     target.note("no records at or after LSN " + fromLsn);
                 }
             } catch (CorruptLogException e) {
                 target.out().flush();
-                target.note("stopped at damage: " + e.damage().get(0) + "; a reader of Wal.open in " + mode
+                target.note("stopped at damage: " + e.damage().get(0) + "; a reader of Wal.open in " + walOpen.mode
                     + " throws CorruptLogException here (LSN " + e.lsn() + "); run 'keel verify " + logDir + "'");
                 return KeelMain.EXIT_FAILED;
             }
@@ -129,14 +126,14 @@ final class DumpCommand implements Callable<Integer> {
         }
         boolean tornTailOnly = true; // the default mode opens a log only when all its damage is a torn tail
         try {
-            if (mode != RecoveryMode.TOLERATE_CORRUPTED_TAIL) {
+            if (walOpen.mode != RecoveryMode.TOLERATE_CORRUPTED_TAIL) {
                 LogInspector.asWalOpen(ctx, logDir, RecoveryMode.TOLERATE_CORRUPTED_TAIL);
             }
         } catch (CorruptLogException e) {
             tornTailOnly = false;
         }
-        String what = tornTailOnly ? "a torn tail (an incomplete last write, never acknowledged), which Wal.open in " + mode
-            + " cuts" : "damage that Wal.open in " + mode + " " + (log.report().gaps().isEmpty() ? "cuts" : "skips")
+        String what = tornTailOnly ? "a torn tail (an incomplete last write, never acknowledged), which Wal.open in " + walOpen.mode
+            + " cuts" : "damage that Wal.open in " + walOpen.mode + " " + (log.report().gaps().isEmpty() ? "cuts" : "skips")
             + "; run 'keel verify " + logDir + "'";
         target.note("stopped at LSN " + (log.nextLsn() - 1) + ": after it, " + what + ": " + damage.get(0)
             + (damage.size() > 1 ? " (and " + (damage.size() - 1) + " more)" : ""));
@@ -152,7 +149,7 @@ final class DumpCommand implements Callable<Integer> {
         } catch (CorruptLogException e) {
             target.out().flush(); // the first damage a reader meets: what the note below names first
         }
-        target.note("Wal.open in " + mode + " refuses this log (CorruptLogException): " + refused.damage().get(0)
+        target.note("Wal.open in " + walOpen.mode + " refuses this log (CorruptLogException): " + refused.damage().get(0)
             + (refused.damage().size() > 1 ? " (and " + (refused.damage().size() - 1) + " more)" : "")
             + "; printed the records before it; run 'keel verify " + logDir + "'");
         return KeelMain.EXIT_FAILED;

@@ -30,11 +30,15 @@ final class ReportPrinter {
         this.dir = dir;
     }
 
-    /** The lines every command about a log directory starts with: the log, its lock, its last close. */
-    void preamble() throws IOException {
+    /**
+     * The lines every report on a whole log directory starts with: the log, its lock, its last
+     * close. Returns this printer, for the rest of the report.
+     */
+    ReportPrinter preamble() throws IOException {
         log();
         lock();
         lastClose();
+        return this;
     }
 
     void log() {

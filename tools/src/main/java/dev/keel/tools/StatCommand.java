@@ -43,10 +43,9 @@ final class StatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        ReportPrinter print = target.printer().preamble();
         Path logDir = target.require();
         PrintWriter out = target.out();
-        ReportPrinter print = target.printer();
-        print.preamble();
         List<LogInspector.Segment> segments;
         RecoveredLog log;
         try (AioContext ctx = target.openReadContext()) {

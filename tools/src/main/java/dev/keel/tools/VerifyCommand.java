@@ -42,20 +42,15 @@ final class VerifyCommand implements Callable<Integer> {
     @Mixin
     LogDirOptions target;
 
-    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "TOLERATE_CORRUPTED_TAIL",
-        converter = RecoveryModeConverter.class,
-        description = "Recovery mode whose verdict to report: ${COMPLETION-CANDIDATES} (any case, '-' for '_'; "
-            + "default: ${DEFAULT-VALUE}, Wal.open's default).")
-    RecoveryMode mode;
-
+    @Mixin
+    WalOpenModeOption walOpen;
 
     @Override
     public Integer call() throws IOException {
+        ReportPrinter print = target.printer().preamble();
         Path logDir = target.require();
         PrintWriter out = target.out();
-        ReportPrinter print = target.printer();
-        print.preamble();
-        out.println("mode: " + mode);
+        out.println("mode: " + walOpen.mode);
         try (AioContext ctx = target.openReadContext()) {
             RecoveryReport found;
             try {
@@ -84,20 +79,20 @@ final class VerifyCommand implements Callable<Integer> {
     private void modeVerdict(AioContext ctx, Path logDir, ReportPrinter print, PrintWriter out) throws IOException {
         RecoveredLog log;
         try {
-            log = LogInspector.asWalOpen(ctx, logDir, mode);
+            log = LogInspector.asWalOpen(ctx, logDir, walOpen.mode);
         } catch (CorruptLogException e) {
-            out.println("would refuse: Wal.open in " + mode + " throws CorruptLogException (first: " + e.damage().get(0)
+            out.println("would refuse: Wal.open in " + walOpen.mode + " throws CorruptLogException (first: " + e.damage().get(0)
                 + "); POINT_IN_TIME would cut the log before the damage, SKIP_ANY_CORRUPTED_RECORDS would skip it");
             return;
         }
         if (log.report().cleanShutdown()) {
-            out.println("would open: Wal.open in " + mode + " trusts the clean close (keel.clean valid) and reads no segment,"
+            out.println("would open: Wal.open in " + walOpen.mode + " trusts the clean close (keel.clean valid) and reads no segment,"
                 + " so it does not see this damage");
         }
         print.outcome(log, true);
         long read = 0;
         long last = log.nextLsn() - 1;
-        try (RecordCursor records = LogInspector.records(ctx, log, Math.max(1, log.report().firstLsn()), mode)) {
+        try (RecordCursor records = LogInspector.records(ctx, log, Math.max(1, log.report().firstLsn()), walOpen.mode)) {
             while (records.next(last)) {
                 read++;
             }

@@ -13,9 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the work, which is exactly the ambiguity a real EIO after fsync leaves (the data may or may
  * not be there), and what recovery must cope with.
  */
-public final class FaultInjectingBackend implements AioBackend {
-    private final String name;
-    private final AioBackend delegate;
+public final class FaultInjectingBackend extends ForwardingAioBackend {
     private final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
     private final AtomicInteger injected = new AtomicInteger();
 
@@ -35,8 +33,7 @@ public final class FaultInjectingBackend implements AioBackend {
     }
 
     public FaultInjectingBackend(String name, AioBackend delegate) {
-        this.name = name;
-        this.delegate = delegate;
+        super(name, delegate);
     }
 
     /** After {@code successes} matching requests complete normally, the next fails with {@code errno}. */
@@ -57,23 +54,8 @@ public final class FaultInjectingBackend implements AioBackend {
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public String unavailableReason() {
-        return delegate.unavailableReason();
-    }
-
-    @Override
-    public AioContext open(AioOptions options) throws AioException {
-        return new Context(delegate.open(options));
-    }
-
-    @Override
-    public Storage storage() {
-        return delegate.storage();
+    protected AioContext wrap(AioContext opened) {
+        return new Context(opened);
     }
 
     void apply(AioRequest r) {

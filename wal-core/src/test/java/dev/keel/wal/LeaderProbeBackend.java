@@ -2,13 +2,11 @@ package dev.keel.wal;
 
 import dev.keel.aio.AioBackend;
 import dev.keel.aio.AioContext;
-import dev.keel.aio.AioCounter;
 import dev.keel.aio.AioException;
-import dev.keel.aio.AioLimits;
 import dev.keel.aio.AioOpcode;
-import dev.keel.aio.AioOptions;
 import dev.keel.aio.AioRequest;
-import dev.keel.aio.CancelResult;
+import dev.keel.aio.ForwardingAioBackend;
+import dev.keel.aio.ForwardingAioContext;
 import dev.keel.aio.SyncMode;
 
 import java.util.List;
@@ -21,9 +19,7 @@ import java.util.concurrent.CountDownLatch;
  * submit call) until the test opens the gate, so a test can make other appenders arrive while a
  * leader is in the kernel. Everything else is the delegate's.
  */
-final class LeaderProbeBackend implements AioBackend {
-    private final String name;
-    private final AioBackend delegate;
+final class LeaderProbeBackend extends ForwardingAioBackend {
     /** One write the log submitted: file, offset, length, buffer address. */
     record Write(String file, long offsetBytes, int lengthBytes, long address) {
     }
@@ -37,8 +33,7 @@ final class LeaderProbeBackend implements AioBackend {
     private volatile Thread heldThread;
 
     LeaderProbeBackend(String name, AioBackend delegate) {
-        this.name = name;
-        this.delegate = delegate;
+        super(name, delegate);
     }
 
     /** The next submit holding a sync blocks until {@link #open()}; {@link #awaitHeld()} returns once it does. */
@@ -68,18 +63,8 @@ final class LeaderProbeBackend implements AioBackend {
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public String unavailableReason() {
-        return delegate.unavailableReason();
-    }
-
-    @Override
-    public AioContext open(AioOptions options) throws AioException {
-        return new Context(delegate.open(options));
+    protected AioContext wrap(AioContext opened) {
+        return new Context(opened);
     }
 
     private void beforeSubmit(AioRequest[] batch, int from, int count) {
@@ -108,67 +93,16 @@ final class LeaderProbeBackend implements AioBackend {
         }
     }
 
-    private final class Context implements AioContext {
-        private final AioContext d;
-
+    /** Probes every submit before it goes to the delegate; everything else is the delegate's. */
+    private final class Context extends ForwardingAioContext {
         Context(AioContext d) {
-            this.d = d;
-        }
-
-        @Override
-        public String backendName() {
-            return d.backendName();
-        }
-
-        @Override
-        public AioLimits limits() {
-            return d.limits();
+            super(d);
         }
 
         @Override
         public int submit(AioRequest[] batch, int from, int count) throws AioException {
             beforeSubmit(batch, from, count);
-            return d.submit(batch, from, count);
-        }
-
-        @Override
-        public int submitAndWait(AioRequest[] batch, int from, int count) throws AioException {
-            return d.submitAndWait(batch, from, count);
-        }
-
-        @Override
-        public int await(AioRequest[] out, int min, int max, long timeoutNs) throws AioException {
-            return d.await(out, min, max, timeoutNs);
-        }
-
-        @Override
-        public int poll(AioRequest[] out, int max) throws AioException {
-            return d.poll(out, max);
-        }
-
-        @Override
-        public void wakeup() {
-            d.wakeup();
-        }
-
-        @Override
-        public CancelResult cancel(AioRequest request) throws AioException {
-            return d.cancel(request);
-        }
-
-        @Override
-        public int inFlight() {
-            return d.inFlight();
-        }
-
-        @Override
-        public long count(AioCounter counter) {
-            return d.count(counter);
-        }
-
-        @Override
-        public void close() throws AioException {
-            d.close();
+            return delegate.submit(batch, from, count);
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.keel.aio;
 
+import dev.keel.aio.internal.FileSyscalls;
+
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -32,9 +34,7 @@ public abstract class AbstractAioContext implements AioContext {
 
     private final String backendName;
     private final AioLimits limits;
-    private final AioRequest[] slots;
-    private final int[] freeSlots;
-    private int freeCount;
+    private final RequestSlots slots;
     private final ReentrantLock submitLock = new ReentrantLock();
     private final ReentrantLock reapLock = new ReentrantLock();
     private final AioRequest[] scratch;
@@ -47,12 +47,7 @@ public abstract class AbstractAioContext implements AioContext {
         this.backendName = backendName;
         this.limits = limits;
         int n = limits.maxInFlight();
-        this.slots = new AioRequest[n];
-        this.freeSlots = new int[n];
-        for (int i = 0; i < n; i++) {
-            freeSlots[i] = n - 1 - i;
-        }
-        this.freeCount = n;
+        this.slots = new RequestSlots(n);
         this.scratch = new AioRequest[n];
         this.undelivered = new ArrayDeque<>(n);
     }
@@ -77,19 +72,8 @@ public abstract class AbstractAioContext implements AioContext {
         submitLock.lock();
         try {
             ensureOpen();
-            int n = Math.min(count, reserveSlots());
-            for (int i = 0; i < n; i++) {
-                AioRequest r = batch[from + i];
-                if (r == null || r.state() != RequestState.PREPARED) {
-                    String found = r == null ? "null" : r.state().toString();
-                    rollback(batch, from, i);
-                    throw new IllegalArgumentException("batch[" + (from + i) + "] is " + found
-                        + ": only PREPARED requests can be submitted");
-                }
-                int slot = takeSlot();
-                slots[slot] = r;
-                r.markSubmitted(this, slot, waited);
-            }
+            int n = Math.min(count, slots.free());
+            claim(batch, from, n, waited, false);
             int accepted;
             try {
                 accepted = n == 0 ? 0 : submitRequests(batch, from, n);
@@ -105,20 +89,32 @@ public abstract class AbstractAioContext implements AioContext {
         }
     }
 
+    /** Gives {@code batch[from, from + n)} slots and marks them SUBMITTED; all or none. Under the submit lock. */
+    private void claim(AioRequest[] batch, int from, int n, boolean waited, boolean inline) {
+        for (int i = 0; i < n; i++) {
+            AioRequest r = batch[from + i];
+            if (r == null || r.state() != RequestState.PREPARED) {
+                String found = r == null ? "null" : r.state().toString();
+                rollback(batch, from, i);
+                throw new IllegalArgumentException("batch[" + (from + i) + "] is " + found
+                    + ": only PREPARED requests can be submitted");
+            }
+            int slot = slots.take(r);
+            r.markSubmitted(this, slot, waited, inline);
+        }
+    }
+
     private void rollback(AioRequest[] batch, int from, int count) {
         for (int i = from; i < from + count; i++) {
             AioRequest r = batch[i];
-            releaseSlot(r.slot);
+            slots.release(r.slot);
             r.markUnsubmitted();
         }
     }
 
     @Override
     public final int submitAndWait(AioRequest[] batch, int from, int count) throws AioException {
-        checkRange("batch", batch, from, count);
-        if (count > limits.maxInFlight()) {
-            throw new IllegalArgumentException("count=" + count + " exceeds maxInFlight=" + limits.maxInFlight());
-        }
+        checkWaitedBatch(batch, from, count);
         int submitted = 0;
         while (true) {
             if (submitted < count) {
@@ -133,6 +129,17 @@ public abstract class AbstractAioContext implements AioContext {
             }
             block(1, SUBMIT_AND_WAIT_SLICE_NS);
         }
+        return succeeded(batch, from, count);
+    }
+
+    private void checkWaitedBatch(AioRequest[] batch, int from, int count) {
+        checkRange("batch", batch, from, count);
+        if (count > limits.maxInFlight()) {
+            throw new IllegalArgumentException("count=" + count + " exceeds maxInFlight=" + limits.maxInFlight());
+        }
+    }
+
+    private static int succeeded(AioRequest[] batch, int from, int count) {
         int ok = 0;
         for (int i = from; i < from + count; i++) {
             if (batch[i].result() >= 0) {
@@ -140,6 +147,51 @@ public abstract class AbstractAioContext implements AioContext {
             }
         }
         return ok;
+    }
+
+    @Override
+    public final int submitAndWaitInline(AioRequest[] batch, int from, int count) throws AioException {
+        checkWaitedBatch(batch, from, count);
+        if (count == 0 || !claimWhenIdle(batch, from, count)) {
+            return submitAndWait(batch, from, count);
+        }
+        FileSyscalls sys = inlineSyscalls();
+        try {
+            for (int i = from; i < from + count; i++) {
+                countIssued(AioCounter.INLINE_REQUESTS);
+                setKernelResult(batch[i], (int) runInThisThread(sys, batch[i]));
+            }
+        } finally {
+            // Should a call throw (it returns errnos, so only a JVM error can), the requests it
+            // never reached were never made: they complete as canceled, so no slot stays taken.
+            reapLock.lock();
+            try {
+                for (int i = from; i < from + count; i++) {
+                    if (!batch[i].kernelDone) {
+                        setKernelResult(batch[i], -Errno.ECANCELED.value());
+                    }
+                    deliver(batch[i]);
+                }
+            } finally {
+                reapLock.unlock();
+            }
+        }
+        return succeeded(batch, from, count);
+    }
+
+    /** Claims the whole batch for an inline run if nothing is in flight; false (nothing claimed) otherwise. */
+    private boolean claimWhenIdle(AioRequest[] batch, int from, int count) {
+        submitLock.lock();
+        try {
+            ensureOpen();
+            if (inFlight() > 0) {
+                return false;
+            }
+            claim(batch, from, count, true, true);
+            return true;
+        } finally {
+            submitLock.unlock();
+        }
     }
 
     private static boolean allDelivered(AioRequest[] batch, int from, int count) {
@@ -252,7 +304,7 @@ public abstract class AbstractAioContext implements AioContext {
     /** Called under reapLock: frees the slot, then publishes result and state to the caller. */
     private void deliver(AioRequest r) {
         assert r.kernelDone : "delivering a request the backend did not finish: " + r;
-        releaseSlot(r.slot);
+        slots.release(r.slot);
         r.markDelivered();
         counters.incrementAndGet(AioCounter.COMPLETIONS.ordinal());
     }
@@ -289,14 +341,15 @@ public abstract class AbstractAioContext implements AioContext {
         if (request.kernelDone) {
             return CancelResult.ALL_DONE;
         }
+        if (request.inline) {
+            return CancelResult.NOT_CANCELED; // the calling thread is making the system call itself
+        }
         return cancelRequest(request);
     }
 
     @Override
     public final int inFlight() {
-        synchronized (freeSlots) {
-            return slots.length - freeCount;
-        }
+        return slots.inUse();
     }
 
     @Override
@@ -352,25 +405,6 @@ public abstract class AbstractAioContext implements AioContext {
         }
     }
 
-    private int reserveSlots() {
-        synchronized (freeSlots) {
-            return freeCount;
-        }
-    }
-
-    private int takeSlot() {
-        synchronized (freeSlots) {
-            return freeSlots[--freeCount];
-        }
-    }
-
-    private void releaseSlot(int slot) {
-        synchronized (freeSlots) {
-            slots[slot] = null;
-            freeSlots[freeCount++] = slot;
-        }
-    }
-
     // ---------------------------------------------------------------- for backends
 
     /** Counts one native operation, where the backend hands it to the kernel. */
@@ -380,9 +414,7 @@ public abstract class AbstractAioContext implements AioContext {
 
     /** The request submitted in {@code slot}, or null; for backends that tag kernel work by slot. */
     protected final AioRequest requestInSlot(int slot) {
-        synchronized (freeSlots) {
-            return slots[slot];
-        }
+        return slots.at(slot);
     }
 
     /** The slot, in {@code [0, maxInFlight)}, of a submitted request. */
@@ -402,6 +434,39 @@ public abstract class AbstractAioContext implements AioContext {
     /** True once {@link #setKernelResult} ran for the request (it may not be delivered yet). */
     protected static boolean isKernelDone(AioRequest request) {
         return request.kernelDone;
+    }
+
+    /**
+     * Makes the request's system call in this thread and returns its result (bytes or a negative
+     * errno), counting it: a worker's job, and {@link #submitAndWaitInline}'s.
+     */
+    protected final long runInThisThread(FileSyscalls sys, AioRequest r) {
+        int fd = fdOf(r);
+        switch (r.opcode()) {
+            case READ -> {
+                countIssued(AioCounter.READS);
+                return sys.pread(fd, r.address(), r.length(), r.offset());
+            }
+            case WRITE -> {
+                countIssued(AioCounter.WRITES);
+                return sys.pwrite(fd, r.address(), r.length(), r.offset());
+            }
+            case APPEND -> {
+                countIssued(AioCounter.WRITES);
+                return sys.write(fd, r.address(), r.length());
+            }
+            case SYNC -> {
+                boolean data = r.syncMode() == SyncMode.DATA;
+                countIssued(data ? AioCounter.DATA_SYNCS : AioCounter.FILE_SYNCS);
+                return data ? sys.fdatasync(fd) : sys.fsync(fd);
+            }
+            default -> throw new AssertionError(r.opcode());
+        }
+    }
+
+    /** The calls {@link #submitAndWaitInline} makes; a backend with its own (a test's counting ones) overrides. */
+    protected FileSyscalls inlineSyscalls() {
+        return FileSyscalls.LIBC;
     }
 
     /** The file descriptor the request targets, or -1 if its file was closed (the kernel answers EBADF). */

@@ -56,6 +56,25 @@ public interface AioContext extends AutoCloseable {
     int submitAndWait(AioRequest[] batch, int from, int count) throws AioException;
 
     /**
+     * {@link #submitAndWait}, run in the calling thread when the context is idle: with nothing in
+     * flight, the requests are made there and then with the plain system calls (pread, pwrite,
+     * write, fdatasync, fsync), in batch order, with no hand-off to a kernel worker or a thread of
+     * the backend (illumos libc AIO's rule: do the work in the caller when no worker is needed).
+     * The caller waits anyway, so nothing is lost; what is saved is a wake-up on each side (an
+     * fsync on io_uring always goes to an io-wq worker; a buffered write with O_DSYNC too). With
+     * anything in flight it is exactly {@link #submitAndWait}, so the ordering clauses hold
+     * against every earlier submission. Requests other threads submit while it runs are not
+     * ordered against it, as with any two concurrent submitters. An inline request cannot be
+     * canceled: {@link #cancel} answers NOT_CANCELED until it is done.
+     *
+     * <p>Results, states and counters are as for {@code submitAndWait}
+     * ({@link AioCounter#INLINE_REQUESTS} counts the requests run this way).
+     */
+    default int submitAndWaitInline(AioRequest[] batch, int from, int count) throws AioException {
+        return submitAndWait(batch, from, count);
+    }
+
+    /**
      * Waits until at least {@code min} completions are delivered into {@code out[0, n)}, at most
      * {@code max}, or {@code timeoutNs} passes, or {@link #wakeup()} is called. Returns n, which
      * is below {@code min} only after a timeout or a wakeup. {@code min == 0} never blocks.

@@ -14,5 +14,7 @@ public enum AioCounter {
     /** Completions delivered. */
     COMPLETIONS,
     /** Kernel entries made to wait for completions. */
-    WAIT_CALLS
+    WAIT_CALLS,
+    /** Requests {@link AioContext#submitAndWaitInline} ran in the calling thread (each also counted as its operation). */
+    INLINE_REQUESTS
 }

@@ -35,6 +35,8 @@ public final class AioRequest {
     AbstractAioContext owner;
     int slot = -1;
     boolean waited;
+    /** Run by the submitting thread itself ({@link AioContext#submitAndWaitInline}): no backend knows it. */
+    boolean inline;
     /** What the backend saw complete, held until delivery publishes it as {@link #result}. */
     int kernelResult;
     /** Set by the backend when the kernel has finished with the request (before delivery). */
@@ -221,10 +223,11 @@ public final class AioRequest {
         return syncMode;
     }
 
-    void markSubmitted(AbstractAioContext context, int slot, boolean waited) {
+    void markSubmitted(AbstractAioContext context, int slot, boolean waited, boolean inline) {
         this.owner = context;
         this.slot = slot;
         this.waited = waited;
+        this.inline = inline;
         this.kernelDone = false;
         this.state = RequestState.SUBMITTED;
     }
@@ -241,6 +244,7 @@ public final class AioRequest {
         this.owner = null;
         this.slot = -1;
         this.waited = false;
+        this.inline = false;
         this.bufferRef = null;
         this.result = result;
         this.state = result == -Errno.ECANCELED.value() ? RequestState.CANCELED : RequestState.COMPLETED;

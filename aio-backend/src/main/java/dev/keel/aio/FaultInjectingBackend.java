@@ -82,6 +82,16 @@ public final class FaultInjectingBackend extends ForwardingAioBackend {
         @Override
         public int submitAndWait(AioRequest[] batch, int from, int count) throws AioException {
             delegate.submitAndWait(batch, from, count);
+            return rewriteWaited(batch, from, count);
+        }
+
+        @Override
+        public int submitAndWaitInline(AioRequest[] batch, int from, int count) throws AioException {
+            delegate.submitAndWaitInline(batch, from, count);
+            return rewriteWaited(batch, from, count);
+        }
+
+        private int rewriteWaited(AioRequest[] batch, int from, int count) {
             int ok = 0;
             for (int i = from; i < from + count; i++) {
                 apply(batch[i]);

@@ -34,6 +34,11 @@ public abstract class ForwardingAioContext implements AioContext {
     }
 
     @Override
+    public int submitAndWaitInline(AioRequest[] batch, int from, int count) throws AioException {
+        return delegate.submitAndWaitInline(batch, from, count);
+    }
+
+    @Override
     public int await(AioRequest[] out, int min, int max, long timeoutNs) throws AioException {
         return delegate.await(out, min, max, timeoutNs);
     }

@@ -12,8 +12,10 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -53,6 +55,40 @@ class ThreadsBackendTest {
         NativeFile f = NativeFile.open(dir.resolve(name), OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE);
         closeables.add(f);
         return f;
+    }
+
+    @Test
+    void anInlineRequestRunsOnTheCallerCannotBeCanceledAndKeepsTheContextFromClosing() throws Exception {
+        AioContext c = context(1);
+        NativeFile f = file("inline-gate.dat");
+        ByteBuffer buf = ByteBuffer.allocateDirect(PAGE);
+        AioRequest[] batch = {new AioRequest().prepareWrite(f, 0, buf, PAGE), new AioRequest().prepareSync(f, SyncMode.DATA)};
+        syscalls.closeGate();
+        AtomicInteger ok = new AtomicInteger(-1);
+        Thread caller = new Thread(() -> {
+            try {
+                ok.set(c.submitAndWaitInline(batch, 0, 2));
+            } catch (AioException e) {
+                ok.set(-2);
+            }
+        }, "inline-caller");
+        caller.start();
+        try {
+            assertTrue(syscalls.awaitPwriteEntered(60_000), "the caller reached pwrite");
+            assertEquals(2, c.inFlight(), "both requests are in flight while the caller makes them");
+            assertEquals(CancelResult.NOT_CANCELED, c.cancel(batch[0]), "the caller is in pwrite itself");
+            assertEquals(CancelResult.NOT_CANCELED, c.cancel(batch[1]));
+            assertThrows(IllegalStateException.class, c::close, "no close while an inline request runs");
+            assertEquals(RequestState.SUBMITTED, batch[1].state());
+        } finally {
+            syscalls.openGate();
+        }
+        caller.join();
+        assertEquals(2, ok.get());
+        assertEquals(2, c.count(AioCounter.INLINE_REQUESTS));
+        assertEquals(1, syscalls.pwrites.get(), "made once, by the caller");
+        assertEquals(1, syscalls.fdatasyncs.get());
+        assertEquals(0, c.inFlight());
     }
 
     @Test

@@ -26,6 +26,8 @@ final class LeaderProbeBackend extends ForwardingAioBackend {
 
     /** Every write submitted (not the preparer's zero-fill, which waits for its own), in order. */
     final List<Write> writes = new CopyOnWriteArrayList<>();
+    /** Batches the log ran in the calling thread ({@link AioContext#submitAndWaitInline}). */
+    final java.util.concurrent.atomic.AtomicInteger inlineBatches = new java.util.concurrent.atomic.AtomicInteger();
     /** Names of the threads that submitted a batch holding a sync, in order. */
     final List<String> syncSubmitters = new CopyOnWriteArrayList<>();
     private volatile CountDownLatch gate;
@@ -103,6 +105,13 @@ final class LeaderProbeBackend extends ForwardingAioBackend {
         public int submit(AioRequest[] batch, int from, int count) throws AioException {
             beforeSubmit(batch, from, count);
             return delegate.submit(batch, from, count);
+        }
+
+        @Override
+        public int submitAndWaitInline(AioRequest[] batch, int from, int count) throws AioException {
+            beforeSubmit(batch, from, count);
+            inlineBatches.incrementAndGet();
+            return delegate.submitAndWaitInline(batch, from, count);
         }
     }
 }

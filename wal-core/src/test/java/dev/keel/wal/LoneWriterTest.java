@@ -56,6 +56,7 @@ class LoneWriterTest {
             String me = Thread.currentThread().getName();
             assertEquals(49, probe.syncSubmitters.size(), "one batch per lone append: " + probe.syncSubmitters);
             assertTrue(probe.syncSubmitters.stream().allMatch(me::equals), "no hand-off to the committer: " + probe.syncSubmitters);
+            assertEquals(49, probe.inlineBatches.get(), "each lone batch ran in the appending thread (submitAndWaitInline)");
         }
     }
 
@@ -138,6 +139,7 @@ class LoneWriterTest {
             assertEquals(acknowledged.size(), wal.durableLsn(), "acknowledged exactly what was durable before the fault");
             String me = Thread.currentThread().getName();
             assertTrue(probe.syncSubmitters.stream().allMatch(me::equals), "the failed sync was the leader's: " + probe.syncSubmitters);
+            assertEquals(probe.syncSubmitters.size(), probe.inlineBatches.get(), "and it ran inline, in the appending thread");
             assertThrows(WalFailedException.class, () -> wal.append(new byte[1]), "nothing after the failure is accepted");
             assertEquals(acknowledged.size(), wal.durableLsn(), "the durable LSN never moves after the failure");
         } finally {

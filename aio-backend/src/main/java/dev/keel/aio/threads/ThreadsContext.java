@@ -155,33 +155,12 @@ final class ThreadsContext extends AbstractAioContext {
     }
 
     private void execute(AioRequest r) {
-        int fd = fdOf(r);
-        long result;
-        switch (r.opcode()) {
-            case READ -> {
-                countIssued(AioCounter.READS);
-                result = sys.pread(fd, r.address(), r.length(), r.offset());
-            }
-            case WRITE -> {
-                countIssued(AioCounter.WRITES);
-                result = sys.pwrite(fd, r.address(), r.length(), r.offset());
-            }
-            case APPEND -> {
-                countIssued(AioCounter.WRITES);
-                result = sys.write(fd, r.address(), r.length());
-            }
-            case SYNC -> {
-                if (r.syncMode() == SyncMode.DATA) {
-                    countIssued(AioCounter.DATA_SYNCS);
-                    result = sys.fdatasync(fd);
-                } else {
-                    countIssued(AioCounter.FILE_SYNCS);
-                    result = sys.fsync(fd);
-                }
-            }
-            default -> throw new AssertionError(r.opcode());
-        }
-        post(r, (int) result);
+        post(r, (int) runInThisThread(sys, r));
+    }
+
+    @Override
+    protected FileSyscalls inlineSyscalls() {
+        return sys;
     }
 
     private void post(AioRequest r, int result) {

@@ -40,6 +40,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -467,6 +468,84 @@ public abstract class AioConformanceSuite {
             }
             assertEquals(0, ctx.inFlight());
             assertEquals(0, ctx.poll(new AioRequest[4], 4), "submitAndWait's completions must not reach the port");
+        }
+    }
+
+    /** {@link AioContext#submitAndWaitInline}: in the caller when idle, else exactly submitAndWait. */
+    @Nested
+    class Inline {
+        @Test
+        void anIdleContextRunsTheBatchInTheCallerInOrderWithNothingLeftForThePort() throws IOException {
+            NativeFile f = open("inline.dat", OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE);
+            int n = 8;
+            ByteBuffer buf = aligned(2 * n * PAGE);
+            byte[] expected = new byte[n * PAGE];
+            new Random(11).nextBytes(expected);
+            buf.put(0, expected);
+            AioRequest[] batch = new AioRequest[n + 1];
+            for (int i = 0; i < n; i++) {
+                // page i written twice in one batch: the second (later) write must be what lands
+                batch[i] = new AioRequest().prepareWrite(f, (long) (i / 2) * PAGE, AddressOf.buffer(buf) + (long) i * PAGE, PAGE);
+            }
+            batch[n] = new AioRequest().prepareSync(f, SyncMode.DATA);
+            long inlineBefore = ctx.count(AioCounter.INLINE_REQUESTS);
+            long syncsBefore = ctx.count(AioCounter.DATA_SYNCS);
+            assertEquals(n + 1, ctx.submitAndWaitInline(batch, 0, n + 1));
+            assertEquals(n + 1, ctx.count(AioCounter.INLINE_REQUESTS) - inlineBefore, "every request ran in the caller");
+            assertEquals(1, ctx.count(AioCounter.DATA_SYNCS) - syncsBefore, "the sync is counted as a sync too");
+            for (int i = 0; i <= n; i++) {
+                assertEquals(RequestState.COMPLETED, batch[i].state(), "batch[" + i + "]");
+                assertEquals(i < n ? PAGE : 0, batch[i].result(), "batch[" + i + "]");
+            }
+            assertEquals(0, ctx.inFlight());
+            assertEquals(0, ctx.poll(new AioRequest[4], 4), "inline completions must not reach the port");
+            byte[] onDisk = Files.readAllBytes(f.path());
+            assertEquals(n / 2 * PAGE, onDisk.length);
+            for (int page = 0; page < n / 2; page++) {
+                int from = (2 * page + 1) * PAGE;
+                assertArrayEquals(Arrays.copyOfRange(expected, from, from + PAGE),
+                    Arrays.copyOfRange(onDisk, page * PAGE, (page + 1) * PAGE), "page " + page + ": the later write lands");
+            }
+            AioRequest read = new AioRequest().prepareRead(f, PAGE, AddressOf.buffer(buf) + (long) n * PAGE, PAGE);
+            assertEquals(1, ctx.submitAndWaitInline(new AioRequest[] {read}, 0, 1));
+            assertEquals(PAGE, read.result());
+        }
+
+        @Test
+        void withARequestInFlightItGoesThroughTheBackendAndThatRequestStillReachesThePortOnce() throws IOException {
+            NativeFile f = open("busy.dat", OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE);
+            ByteBuffer buf = aligned(2 * PAGE);
+            AioRequest early = new AioRequest().prepareWrite(f, 0, AddressOf.buffer(buf), PAGE).tag(7);
+            assertEquals(1, ctx.submit(new AioRequest[] {early}, 0, 1));
+            AioRequest[] batch = {
+                new AioRequest().prepareWrite(f, PAGE, AddressOf.buffer(buf) + PAGE, PAGE),
+                new AioRequest().prepareSync(f, SyncMode.DATA)};
+            long inlineBefore = ctx.count(AioCounter.INLINE_REQUESTS);
+            assertEquals(2, ctx.submitAndWaitInline(batch, 0, 2));
+            assertEquals(inlineBefore, ctx.count(AioCounter.INLINE_REQUESTS), "nothing inline while a request was in flight");
+            assertEquals(RequestState.COMPLETED, batch[1].state());
+            AioRequest[] out = new AioRequest[4];
+            int got = ctx.await(out, 1, 4, AioContext.INFINITE);
+            assertEquals(1, got, "the earlier request is delivered to the port exactly once");
+            assertSame(early, out[0]);
+            assertEquals(PAGE, early.result());
+            assertEquals(0, ctx.poll(out, 4));
+        }
+
+        @Test
+        void aFailedInlineRequestCompletesWithItsErrnoAndTheRestStillRun() throws IOException {
+            Path p = dir.resolve("readonly.dat");
+            Files.write(p, new byte[PAGE]);
+            NativeFile f = open("readonly.dat", OpenFlag.READ);
+            ByteBuffer buf = aligned(PAGE);
+            AioRequest[] batch = {
+                new AioRequest().prepareWrite(f, 0, AddressOf.buffer(buf), PAGE),
+                new AioRequest().prepareRead(f, 0, AddressOf.buffer(buf), PAGE)};
+            assertEquals(1, ctx.submitAndWaitInline(batch, 0, 2), "only the read succeeds");
+            assertEquals(-Errno.EBADF.value(), batch[0].result(), "a write to a read-only descriptor");
+            assertEquals(RequestState.COMPLETED, batch[0].state());
+            assertEquals(PAGE, batch[1].result());
+            assertEquals(0, ctx.inFlight());
         }
     }
 

@@ -186,6 +186,14 @@ final class RecordingBackend implements AioBackend {
         }
 
         @Override
+        public int submitAndWaitInline(AioRequest[] batch, int from, int count) throws AioException {
+            submitted(batch, from, count);
+            int ok = delegate.submitAndWaitInline(batch, from, count);
+            delivered(batch, from, count);
+            return ok;
+        }
+
+        @Override
         public int await(AioRequest[] out, int min, int max, long timeoutNs) throws AioException {
             int n = delegate.await(out, min, max, timeoutNs);
             delivered(out, 0, n);

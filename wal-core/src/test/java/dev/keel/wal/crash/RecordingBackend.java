@@ -179,16 +179,18 @@ final class RecordingBackend implements AioBackend {
 
         @Override
         public int submitAndWait(AioRequest[] batch, int from, int count) throws AioException {
-            submitted(batch, from, count);
-            int ok = delegate.submitAndWait(batch, from, count);
-            delivered(batch, from, count);
-            return ok;
+            return recordWaited(batch, from, count, delegate::submitAndWait);
         }
 
         @Override
         public int submitAndWaitInline(AioRequest[] batch, int from, int count) throws AioException {
+            return recordWaited(batch, from, count, delegate::submitAndWaitInline);
+        }
+
+        /** A call that submits and waits: everything it takes is submitted, and delivered when it returns. */
+        private int recordWaited(AioRequest[] batch, int from, int count, WaitedCall call) throws AioException {
             submitted(batch, from, count);
-            int ok = delegate.submitAndWaitInline(batch, from, count);
+            int ok = call.run(batch, from, count);
             delivered(batch, from, count);
             return ok;
         }
@@ -288,5 +290,11 @@ final class RecordingBackend implements AioBackend {
         public boolean isDirectory(Path path) {
             return Storage.OS.isDirectory(path);
         }
+    }
+
+    /** submitAndWait or submitAndWaitInline of the wrapped context. */
+    @FunctionalInterface
+    private interface WaitedCall {
+        int run(AioRequest[] batch, int from, int count) throws AioException;
     }
 }

@@ -19,32 +19,22 @@ class ForwardingAioBackendTest {
             throw new UnsupportedOperationException(method.getName());
         });
 
-    /** A delegate that cannot run here and keeps its files in a model. */
-    private static final AioBackend UNAVAILABLE = new AioBackend() {
+    /** A delegate that cannot run here, for {@code unavailableReason}, and keeps its files in {@code storage}. */
+    private record Unavailable(String unavailableReason, Storage storage) implements AioBackend {
         @Override
         public String name() {
             return "inner";
         }
 
         @Override
-        public String unavailableReason() {
-            return "inner: not on this machine (test)";
-        }
-
-        @Override
-        public AioContext open(AioOptions options) throws AioException {
+        public AioContext open(AioOptions options) {
             throw new AssertionError("never opened");
         }
-
-        @Override
-        public Storage storage() {
-            return MODEL;
-        }
-    };
+    }
 
     @Test
     void itsNameIsItsOwnWhileAvailabilityAndStorageAreTheDelegates() {
-        ForwardingAioBackend wrapper = new ForwardingAioBackend("outer", UNAVAILABLE) {
+        ForwardingAioBackend wrapper = new ForwardingAioBackend("outer", new Unavailable("inner: not on this machine (test)", MODEL)) {
             @Override
             protected AioContext wrap(AioContext opened) {
                 return opened;

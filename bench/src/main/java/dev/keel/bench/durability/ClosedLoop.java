@@ -17,14 +17,7 @@ import java.util.concurrent.locks.LockSupport;
  * own histogram (no sharing in the loop); they are added up at the end. Meanwhile the calling
  * thread sleeps through the warm-up and reads the process's CPU time at both ends of the window.
  */
-public final class ClosedLoop {
-    private final long warmupNs;
-    private final long windowNs;
-
-    public ClosedLoop(long warmupNs, long windowNs) {
-        this.warmupNs = warmupNs;
-        this.windowNs = windowNs;
-    }
+public record ClosedLoop(long warmupNs, long windowNs) {
 
     /** Runs {@code threads} writers of {@code recordBytes} on {@code log}; writers are made on their own threads. */
     public Measurement run(DurableLog log, int threads, int recordBytes) throws IOException {

@@ -15,14 +15,7 @@ import java.util.concurrent.CompletionException;
  * the appendAsync call to that moment (completions are looked at oldest first, so a record that
  * finished behind an older one is seen, and timed, when the older one is).
  */
-public final class Pipeline {
-    private final long warmupNs;
-    private final long windowNs;
-
-    public Pipeline(long warmupNs, long windowNs) {
-        this.warmupNs = warmupNs;
-        this.windowNs = windowNs;
-    }
+public record Pipeline(long warmupNs, long windowNs) {
 
     public Measurement run(Wal wal, int inFlight, int recordBytes) throws IOException {
         ByteBuffer record = KeelLog.directPayload(recordBytes);

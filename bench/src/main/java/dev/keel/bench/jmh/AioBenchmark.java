@@ -93,7 +93,7 @@ public class AioBenchmark {
         void open(int transferBytes, long fileBytes, boolean preload) throws IOException {
             this.transferBytes = transferBytes;
             this.fileBytes = fileBytes;
-            dir = Files.createTempDirectory(Path.of(System.getProperty("keel.bench.dir", ".")), "keel-jmh-");
+            dir = BenchDir.create();
             ctx = Aio.open(AioOptions.defaults().backend(backend).maxInFlight(Math.max(2, depth * 2)));
             file = direct
                 ? NativeFile.open(dir.resolve("bench.dat"), OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.DIRECT)
@@ -228,7 +228,7 @@ public class AioBenchmark {
 
         @Setup(Level.Trial)
         public void setUp() throws IOException {
-            dir = Files.createTempDirectory(Path.of(System.getProperty("keel.bench.dir", ".")), "keel-jmh-");
+            dir = BenchDir.create();
             ctx = Aio.open(AioOptions.defaults().backend(backend).maxInFlight(4));
             file = NativeFile.open(dir.resolve("sync.dat"), OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE);
             file.allocate(0, WRITE_FILE_BYTES);

@@ -50,7 +50,7 @@ public class ReaderBenchmark {
 
     @Setup(Level.Trial)
     public void fill() throws IOException {
-        dir = WalBenchmark.benchDir();
+        dir = BenchDir.create();
         wal = Wal.open(dir, WalOptions.defaults().durability(Durability.NONE));
         ByteBuffer record = ByteBuffer.allocateDirect(recordBytes);
         long records = ((long) logMib << 20) / recordBytes;
@@ -67,7 +67,7 @@ public class ReaderBenchmark {
     public void close() throws IOException {
         reader.close();
         wal.close();
-        WalBenchmark.deleteTree(dir);
+        BenchDir.delete(dir);
     }
 
     @Benchmark

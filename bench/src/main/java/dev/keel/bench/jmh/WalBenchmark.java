@@ -20,13 +20,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
-import java.util.Comparator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The log's speed targets, measured side by side in one run:
@@ -47,16 +44,6 @@ import java.util.stream.Stream;
 @Warmup(iterations = 2, time = 3)
 @Measurement(iterations = 3, time = 5)
 public class WalBenchmark {
-    static Path benchDir() throws IOException {
-        return Files.createTempDirectory(Path.of(System.getProperty("keel.bench.dir", ".")), "keel-jmh-");
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-    }
-
     /** One log shared by every benchmark thread. */
     @State(Scope.Benchmark)
     public static class Log {
@@ -74,7 +61,7 @@ public class WalBenchmark {
 
         @Setup(Level.Trial)
         public void open() throws IOException {
-            dir = benchDir();
+            dir = BenchDir.create();
             WalOptions opts = WalOptions.defaults().durability(Durability.valueOf(durability))
                 .aioBackend(backend.isEmpty() ? null : backend);
             wal = Wal.open(dir, maxSyncsInFlight == 0 ? opts : opts.maxSyncsInFlight(maxSyncsInFlight));
@@ -84,7 +71,7 @@ public class WalBenchmark {
         public void close() throws IOException {
             System.out.println("\n# " + wal.stats());
             wal.close();
-            deleteTree(dir);
+            BenchDir.delete(dir);
         }
     }
 
@@ -147,14 +134,14 @@ public class WalBenchmark {
 
         @Setup(Level.Trial)
         public void open() throws IOException {
-            dir = benchDir();
+            dir = BenchDir.create();
             file = RawSyncFile.create(dir.resolve("raw.dat"), writeBytes);
         }
 
         @TearDown(Level.Trial)
         public void close() throws IOException {
             file.close();
-            deleteTree(dir);
+            BenchDir.delete(dir);
         }
     }
 

@@ -18,9 +18,11 @@ import java.nio.file.Path;
 
 /**
  * Prepares the next segment before it is needed, on its own thread: writes a {@code .prep} file
- * (or a recycled {@code .spare}, see {@link SpareSegments}) full of zeros (measured faster to fdatasync into than fallocated blocks: the extents are
- * already written, so a data sync flushes data only), syncs it, renames it to its segment name
- * and syncs the directory. A {@code .prep} file never holds a record, so recovery may delete it.
+ * (or a recycled {@code .spare}, see {@link SpareSegments}) full of zeros (measured faster to
+ * fdatasync into than fallocated blocks: the extents are already written, so a data sync flushes
+ * data only), or, with {@link WalOptions#zeroFillSegments} off, only allocates a new one
+ * (fallocate: the device writes each byte once); syncs it, renames it to its segment name and
+ * syncs the directory. A {@code .prep} file never holds a record, so recovery may delete it.
  *
  * <p>Failure (a full disk, above all) is kept and given to whoever needs the segment, with the
  * directory and the bytes needed; the log then fails stop instead of writing without space.
@@ -31,6 +33,8 @@ final class SegmentPreparer implements AutoCloseable {
 
     private final Path dir;
     private final long segmentBytes;
+    /** False: a new file is only allocated, not written with zeros (a spare is always zeroed). */
+    private final boolean zeroFill;
     private final AioContext ctx;
     private final SpareSegments spares;
     private final Thread thread;
@@ -40,9 +44,10 @@ final class SegmentPreparer implements AutoCloseable {
     private long failedIndex = -1;
     private boolean stopping;
 
-    SegmentPreparer(Path dir, long segmentBytes, AioContext ctx, SpareSegments spares) {
+    SegmentPreparer(Path dir, long segmentBytes, boolean zeroFill, AioContext ctx, SpareSegments spares) {
         this.dir = dir;
         this.segmentBytes = segmentBytes;
+        this.zeroFill = zeroFill;
         this.ctx = ctx;
         this.spares = spares;
         this.thread = new Thread(this::run, "keel-wal-preparer");
@@ -154,7 +159,11 @@ final class SegmentPreparer implements AutoCloseable {
             if (spare == null) {
                 ctx.storage().truncate(f, 0);
             }
-            zeroFill(f, index); // a spare's old frames are overwritten here, before it joins the log
+            if (spare == null && !zeroFill) {
+                allocate(f, index);
+            } else {
+                zeroFill(f, index); // a spare's old frames are overwritten here, before it joins the log
+            }
             AioRequest[] sync = {new AioRequest().prepareSync(f, SyncMode.FILE)};
             ctx.submitAndWait(sync, 0, 1);
             failIfError(sync[0], prep, 0, index);
@@ -171,6 +180,17 @@ final class SegmentPreparer implements AutoCloseable {
         ctx.storage().rename(prep, target);
         if (!PlantedBug.isActive(PlantedBug.NO_DIRECTORY_SYNC_AFTER_SEGMENT_CREATE)) {
             ctx.storage().syncDirectory(dir);
+        }
+    }
+
+    private void allocate(NativeFile f, long index) throws IOException {
+        try {
+            ctx.storage().allocate(f, 0, segmentBytes);
+        } catch (AioException e) {
+            if (e.errno() != null && e.errno().isOutOfSpace()) {
+                throw new AioException("fallocate", f.path(), e.rawErrno(), outOfSpaceAdvice(index));
+            }
+            throw e;
         }
     }
 

@@ -103,7 +103,7 @@ public final class Wal implements AutoCloseable {
         this.state = new LogState(new LogBuffer(ringBytes));
         SpareSegments spares = new SpareSegments(dir, backend.storage(), options.segmentBytes(),
             SegmentFiles.list(backend.storage(), dir).spares());
-        this.preparer = new SegmentPreparer(dir, options.segmentBytes(),
+        this.preparer = new SegmentPreparer(dir, options.segmentBytes(), options.zeroFillSegments(),
             backend.open(AioOptions.defaults().backend(backend).maxInFlight(16)), spares);
         this.segments = new Segments(dir, logId, options.segmentBytes(), options.durability(), options.directIo(), preparer,
             backend.storage());

@@ -52,6 +52,7 @@ public final class WalOptions {
         int maxBatchBytes = DEFAULT_MAX_BATCH_BYTES;
         int maxSyncsInFlight = DEFAULT_MAX_SYNCS_IN_FLIGHT;
         boolean directIo;
+        boolean zeroFillSegments = true;
 
         Fields copy() {
             try {
@@ -207,6 +208,31 @@ public final class WalOptions {
         return f.directIo;
     }
 
+    /**
+     * How the segment preparer makes a new segment file before the log needs it (default true):
+     * <ul>
+     *   <li>true: write it full of zeros and sync it. The extents are then written, so a sync after
+     *       a small write flushes that data alone, with no journal commit for an extent
+     *       conversion: the fastest for small synchronous writes (a lone 4 KiB O_DIRECT+O_DSYNC
+     *       writer on this project's ext4 machine: allocated-only files give 0.6-0.7x the rate).
+     *       The price: the device writes every byte of the log twice, once as zeros.</li>
+     *   <li>false: only allocate it (fallocate), sync it. The device writes each byte once, which
+     *       is what a log streaming near the device's bandwidth needs (64 KiB O_DIRECT+O_DSYNC at
+     *       depth 8: zero-filling ahead halves what is left for the log); each first write to a
+     *       block converts an unwritten extent, which O_DSYNC and fdatasync commit.</li>
+     * </ul>
+     * Either way, the blocks read as zeros until written, the file has its full size, and the
+     * name appears only after the file was synced. A recycled spare segment is always overwritten
+     * with zeros: it holds an older segment's frames.
+     */
+    public WalOptions zeroFillSegments(boolean zeroFill) {
+        return with(x -> x.zeroFillSegments = zeroFill);
+    }
+
+    public boolean zeroFillSegments() {
+        return f.zeroFillSegments;
+    }
+
     public Durability durability() {
         return f.durability;
     }
@@ -281,6 +307,6 @@ public final class WalOptions {
             + maxRecordBytes() + ", recoveryMode=" + f.recoveryMode + ", aioBackend=" + (f.aioBackend == null ? null : f.aioBackend.name())
             + ", logBufferBytes="
             + effectiveLogBufferBytes() + ", maxBatchBytes=" + f.maxBatchBytes + ", maxSyncsInFlight=" + f.maxSyncsInFlight
-            + ", directIo=" + f.directIo + "]";
+            + ", directIo=" + f.directIo + ", zeroFillSegments=" + f.zeroFillSegments + "]";
     }
 }

@@ -86,7 +86,21 @@ class OutOfSpaceTest {
         }
     }
 
-    private void assertFirstSegmentFailsCleanly(Path log, WalOptions options, long segmentBytes) throws IOException {
+    @Test
+    void anAllocatedOnlySegmentThatDoesNotFitFailsAtFallocateJustAsCleanly() throws Exception {
+        mounted = Tmpfs.mount(dir, "4m");
+        Path mnt = mounted.path();
+        WalOptions allocateOnly = WalOptions.defaults().zeroFillSegments(false);
+        String message = assertFirstSegmentFailsCleanly(mnt, allocateOnly, WalOptions.DEFAULT_SEGMENT_BYTES);
+        assertTrue(message.contains("fallocate"), "the allocation, not a zero write, met the full disk: " + message);
+        try (Wal wal = Wal.open(mnt, allocateOnly.segmentBytes(1 << 20))) {
+            for (int i = 1; i <= 100; i++) {
+                assertEquals(i, wal.append(new byte[1000]));
+            }
+        }
+    }
+
+    private String assertFirstSegmentFailsCleanly(Path log, WalOptions options, long segmentBytes) throws IOException {
         Wal wal = Wal.open(log, options);
         opened = wal;
         WalFailedException appendFailure = assertThrows(WalFailedException.class, () -> wal.append(new byte[100]));
@@ -99,6 +113,7 @@ class OutOfSpaceTest {
         assertDoesNotThrow(wal::close, "reported once");
         assertEquals(List.of(), names(log, ".prep"), "a failed preparation removes its partial file");
         assertEquals(List.of(), names(log, ".seg"), "no segment was made");
+        return message;
     }
 
     private static Throwable rootCause(Throwable t) {

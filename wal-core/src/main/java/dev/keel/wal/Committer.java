@@ -3,11 +3,6 @@ package dev.keel.wal;
 import dev.keel.aio.AioContext;
 import dev.keel.aio.AioRequest;
 import dev.keel.aio.NativeFile;
-import dev.keel.aio.SyncMode;
-import dev.keel.recovery.format.FrameCheck;
-import dev.keel.recovery.format.FrameCodec;
-import dev.keel.recovery.format.FrameDescriptor;
-import dev.keel.recovery.format.SegmentHeaderDescriptor;
 import org.agrona.concurrent.Agent;
 
 import java.io.IOException;
@@ -39,6 +34,10 @@ import java.util.concurrent.locks.LockSupport;
  * leave as soon as they have frames (each is durable on its own completion; the durable LSN
  * still advances only over the contiguous prefix of completed batches).
  *
+ * What goes into a batch, and where in the segments, is {@link BatchBuilder}'s (the one walk of
+ * the ring, the one write position); this class decides when a batch leaves, who submits it, and
+ * what its completions mean.
+ *
  * Fail-stop: a request that fails (or writes short) fails the log with its errno and path; no
  * request is retried and no later batch is acknowledged.
  */
@@ -48,9 +47,7 @@ final class Committer implements Agent {
 
     private final LogState state;
     private final AioContext ctx;
-    private final Segments segments;
     private final Durability durability;
-    private final int maxBatchBytes;
     private final int maxSyncsInFlight;
     private final WalMetrics metrics;
     private final ArrayDeque<InFlightBatch> inFlight = new ArrayDeque<>();
@@ -60,34 +57,8 @@ final class Committer implements Agent {
     private final AioRequest[] completions;
     private final AckQueue.Batch ready = new AckQueue.Batch();
 
-    /** The DIRECT layout (staging, padding), or null for buffered segments. */
-    private final DirectLayout direct;
-    /** DIRECT: the point-read index of the segment being written (the committer places records). */
-    private RecordOffsets directOffsets;
-    /** DIRECT: the next batch must start a new segment (the tail is not block-aligned, or no segment yet). */
-    private boolean rollPending;
-    /** Where the walk of the ring stands: every frame before it is in a batch. */
-    private long walkPosition;
-    /** Checks, in assertions only, that a frame is whole when the walk meets it. */
-    private final FrameCodec frameCheck;
-    private long segmentIndex;
-    private NativeFile segmentFile;
-    /** Where {@link PlantedBug#SYNC_WRONG_FILE} sends the durability sync; null otherwise. */
-    private NativeFile wrongSyncTarget;
-    /** Owner of requests no batch waits for ({@link PlantedBug#ACK_BEFORE_SYNC}). */
-    private static final InFlightBatch DETACHED = detached();
-
-    private static InFlightBatch detached() {
-        InFlightBatch b = new InFlightBatch();
-        b.pending = Integer.MAX_VALUE; // counts down forever, never below zero
-        return b;
-    }
-    private long segmentOffset;
-    /** The active segment's own size (its header's): the tail's may differ from the options'. */
-    private long segmentFileBytes;
-    private long lastLsnSeen;
-    /** The segment whose successor was last asked for, so it is asked once. */
-    private long preparedAheadFor = -1;
+    /** The walk of the ring and the write position in the segments. */
+    private final BatchBuilder builder;
     private volatile boolean stopRequested;
 
     Committer(LogState state, AioContext ctx, Segments segments, Durability durability, int maxBatchBytes,
@@ -95,9 +66,7 @@ final class Committer implements Agent {
               long tailOffset, long tailSegmentBytes, long lastLsn, DirectLayout direct) {
         this.state = state;
         this.ctx = ctx;
-        this.segments = segments;
         this.durability = durability;
-        this.maxBatchBytes = maxBatchBytes;
         this.maxSyncsInFlight = maxSyncsInFlight;
         this.metrics = metrics;
         this.completions = new AioRequest[maxSyncsInFlight * InFlightBatch.MAX_REQUESTS];
@@ -105,16 +74,8 @@ final class Committer implements Agent {
             spare.add(new InFlightBatch());
         }
         this.building = new InFlightBatch();
-        this.segmentIndex = tailSegmentIndex;
-        this.segmentFile = tailFile;
-        this.segmentOffset = tailOffset;
-        this.segmentFileBytes = tailSegmentBytes;
-        this.lastLsnSeen = lastLsn;
-        this.frameCheck = new FrameCodec(state.ring.memory());
-        this.direct = direct;
-        this.rollPending = direct != null && (tailFile == null || !direct.aligned(tailOffset));
-        Segments.Ref tail = direct == null || tailFile == null ? null : segments.byIndex(tailSegmentIndex);
-        this.directOffsets = tail == null ? null : tail.offsets();
+        this.builder = new BatchBuilder(state, segments, durability, maxBatchBytes, tailSegmentIndex, tailFile, tailOffset,
+            tailSegmentBytes, lastLsn, direct);
         building.reset();
     }
 
@@ -161,7 +122,7 @@ final class Committer implements Agent {
 
     /** True when everything published has been made durable and nothing is in flight. */
     boolean drained() {
-        return inFlight.isEmpty() && state.ring.wordAt(walkPosition) == 0 && !building.hasContent();
+        return inFlight.isEmpty() && !builder.publishedAhead() && !building.hasContent();
     }
 
     /**
@@ -216,7 +177,7 @@ final class Committer implements Agent {
 
     /** Published frames not yet in a submitted batch; racy unless the caller holds leadership. */
     boolean hasPublished() {
-        return state.failure == null && (state.ring.wordAt(walkPosition) != 0 || building.hasContent());
+        return state.failure == null && (builder.publishedAhead() || building.hasContent());
     }
 
     /**
@@ -284,29 +245,15 @@ final class Committer implements Agent {
             return 0;
         }
         InFlightBatch b = building;
-        walk(b);
+        builder.walk(b);
         if (!b.hasContent()) {
             return 0;
         }
-        if (direct == null && !b.cut && !inFlight.isEmpty() && b.bytes < inFlight.peekLast().bytes) {
+        // DIRECT batches are each durable on their own completion: no reason to hold one back.
+        if (!builder.direct() && !b.cut && !inFlight.isEmpty() && b.bytes < inFlight.peekLast().bytes) {
             return 0;
         }
-        if (direct != null) {
-            // DIRECT batches are each durable on their own completion: no reason to hold one back.
-            int bytes = direct.pad(b.staging, lastLsnSeen, state.segmentSalt, span(lastLsnSeen));
-            b.next().prepareWrite(segmentFile, segmentOffset, b.staging.address, bytes).attachment(b);
-            segmentOffset += bytes;
-            assert segmentOffset <= segmentFileBytes : "DIRECT write crosses the segment end: " + segmentOffset;
-        } else {
-            addWrite(b);
-        }
-        addSync(b, segmentFile, durability == Durability.FSYNC ? SyncMode.FILE : SyncMode.DATA, true);
-        if (segmentOffset > segmentFileBytes / 2 && preparedAheadFor != segmentIndex) {
-            preparedAheadFor = segmentIndex;
-            segments.prepareAhead(segmentIndex + 1);
-        }
-        b.endPosition = walkPosition;
-        b.lastLsn = lastLsnSeen;
+        builder.seal(b);
         b.submittedNanos = System.nanoTime();
         inFlight.addLast(b);
         building = spare.pollFirst();
@@ -324,177 +271,16 @@ final class Committer implements Agent {
         return 1;
     }
 
-    /**
-     * Walks the ring from {@code walkPosition} over published frames into {@code b}: contiguous
-     * frames become one write (a piece), a pad word closes the piece and jumps to index 0, a
-     * roll marker moves to the next segment when the batch is still empty and cuts it otherwise.
-     */
-    private void walk(InFlightBatch b) throws IOException {
-        int capacity = state.ring.capacity();
-        while (!b.cut && b.bytes < maxBatchBytes) {
-            long pos = walkPosition;
-            long word = state.ring.wordAt(pos);
-            if (word == 0) {
-                return;
-            }
-            if (word == LogBuffer.PAD_WORD) {
-                addWrite(b);
-                walkPosition = pos + capacity - LogBuffer.index(pos, capacity);
-            } else if (word == LogBuffer.ROLL_WORD) {
-                if (b.hasContent()) {
-                    b.cut = true;
-                    return;
-                }
-                if (Thread.currentThread() != state.committerThread) {
-                    // A roll may wait for the segment preparer (and an interrupt there would
-                    // fail the log): the committer's job, never a leading appender's. Rare:
-                    // once a segment.
-                    return;
-                }
-                roll(b, pos);
-                walkPosition = pos + LogBuffer.ROLL_MARKER_BYTES;
-            } else if (!takeFrame(b, pos, (int) word)) {
-                return;
-            }
-        }
-        b.cut = true;
+    long segmentIndex() {
+        return builder.segmentIndex();
     }
 
-    /**
-     * Adds the published frame at {@code pos} to the batch: to its open piece, or (DIRECT) to its
-     * staging buffer. False when the walk must stop before it: DIRECT, the frame needs a new
-     * segment and the batch is cut, or a leading appender leaves the roll to the committer.
-     */
-    private boolean takeFrame(InFlightBatch b, long pos, int payloadBytes) throws IOException {
-        int idx = LogBuffer.index(pos, state.ring.capacity());
-        int frameBytes = FrameDescriptor.frameBytes(payloadBytes);
-        assert frameCheck.check(idx, idx + frameBytes, Integer.MAX_VALUE) == FrameCheck.VALID
-            : "frame at ring position " + pos + " published before its bytes were in place";
-        if (direct != null) {
-            if (rollPending || segmentOffset + b.staging.bytes + frameBytes + direct.maxPadBytes() > segmentFileBytes) {
-                if (b.hasContent()) {
-                    b.cut = true;
-                    return false;
-                }
-                if (Thread.currentThread() != state.committerThread) {
-                    return false;
-                }
-                rollDirect(b);
-            }
-            if (state.ring.buffer().getShort(idx + FrameDescriptor.TYPE_OFFSET) == FrameDescriptor.TYPE_RECORD) {
-                directOffsets.add(state.ring.buffer().getLong(idx + FrameDescriptor.LSN_OFFSET), segmentOffset + b.staging.bytes);
-            }
-            direct.stage(b.staging, state.ring.buffer(), idx, frameBytes, state.segmentSalt);
-        } else {
-            if (b.pieceBytes == 0) {
-                b.pieceStart = pos;
-                b.pieceFileOffset = segmentOffset;
-            }
-            b.pieceBytes += frameBytes;
-        }
-        long lsn = state.ring.buffer().getLong(idx + FrameDescriptor.LSN_OFFSET);
-        short type = state.ring.buffer().getShort(idx + FrameDescriptor.TYPE_OFFSET);
-        assert lsn == (type == FrameDescriptor.TYPE_RECORD ? lastLsnSeen + 1 : lastLsnSeen)
-            : "LSN " + lsn + " (type " + type + ") after " + lastLsnSeen + ": LSNs must be dense and in ring order";
-        lastLsnSeen = lsn;
-        if (direct == null) {
-            segmentOffset += frameBytes;
-            assert segmentOffset <= segmentFileBytes : "write crosses the segment end: " + segmentOffset;
-        }
-        walkPosition = pos + frameBytes;
-        b.bytes += frameBytes;
-        return true;
+    long segmentOffset() {
+        return builder.segmentOffset();
     }
 
-    /** The unsynced span a frame written now with this LSN carries (see FrameDescriptor). */
-    private int span(long lsn) {
-        return (int) Math.min(0xFFFF_FFFFL, Math.max(0, lsn - state.durableLsn));
-    }
-
-    /** Closes the batch's open piece as one write request. */
-    private void addWrite(InFlightBatch b) {
-        if (b.pieceBytes == 0) {
-            return;
-        }
-        long address = state.ring.address() + LogBuffer.index(b.pieceStart, state.ring.capacity());
-        b.next().prepareWrite(segmentFile, b.pieceFileOffset, address, b.pieceBytes).attachment(b);
-        b.pieceBytes = 0;
-    }
-
-    private void addSync(InFlightBatch b, NativeFile file, SyncMode mode, boolean durabilitySync) throws IOException {
-        boolean needed = durabilitySync
-            ? durability == Durability.FDATASYNC || durability == Durability.FSYNC
-            : durability != Durability.NONE;
-        if (!needed) {
-            return;
-        }
-        if (durabilitySync && !PlantedBug.isActive(PlantedBug.NONE)) {
-            addPlantedSync(b, file, mode);
-            return;
-        }
-        b.next().prepareSync(file, mode).attachment(b);
-    }
-
-    /** The durability sync with a planted bug (tests only, see {@link PlantedBug}). */
-    private void addPlantedSync(InFlightBatch b, NativeFile file, SyncMode mode) throws IOException {
-        if (PlantedBug.isActive(PlantedBug.SYNC_WRONG_FILE)) {
-            if (wrongSyncTarget == null) {
-                wrongSyncTarget = segments.openLockFileForPlantedBug();
-            }
-            b.next().prepareSync(wrongSyncTarget, mode).attachment(b);
-        } else if (PlantedBug.isActive(PlantedBug.ACK_BEFORE_SYNC)) {
-            // Not counted in the batch: it is acknowledged once its writes complete. A fresh request,
-            // since the batch's own may be reused while this one is still in flight.
-            b.requests[b.count] = new AioRequest();
-            AioRequest sync = b.next().prepareSync(file, mode).attachment(DETACHED);
-            b.pending--;
-            assert sync.attachment() == DETACHED;
-        } else {
-            b.next().prepareSync(file, mode).attachment(b);
-        }
-    }
-
-    /**
-     * Moves to the segment the roll marker at {@code pos} names: seal the old one, write the new
-     * one's header. The appenders decided the roll; the committer follows.
-     */
-    private void roll(InFlightBatch b, long pos) throws IOException {
-        long newIndex = state.ring.rollSegmentIndex(pos);
-        long firstLsn = state.ring.rollFirstLsn(pos);
-        assert state.ring.rollPreviousEndOffset(pos) == segmentOffset
-            : "the appenders ended segment " + segmentIndex + " at " + state.ring.rollPreviousEndOffset(pos)
-            + ", the committer's writes at " + segmentOffset;
-        assert newIndex == segmentIndex + 1 : "roll from segment " + segmentIndex + " to " + newIndex;
-        assert firstLsn == lastLsnSeen + 1 : "segment " + newIndex + " starts at LSN " + firstLsn + " after " + lastLsnSeen;
-        openSegment(b, newIndex, firstLsn);
-    }
-
-    /**
-     * DIRECT: the committer owns the file position (padding is its decision), so it decides the
-     * roll: the next segment starts with the next record's LSN, and appenders stamp its salt
-     * from now on (the frames already stamped with the old one are sealed again as they are staged).
-     */
-    private void rollDirect(InFlightBatch b) throws IOException {
-        long newIndex = segmentIndex + 1;
-        long firstLsn = lastLsnSeen + 1;
-        directOffsets = segments.add(newIndex, firstLsn).offsets();
-        state.segmentSalt = FrameDescriptor.salt(segments.logId(), newIndex);
-        openSegment(b, newIndex, firstLsn);
-        rollPending = false;
-    }
-
-    /** Seals the old segment and writes the new one's header, in this batch. */
-    private void openSegment(InFlightBatch b, long newIndex, long firstLsn) throws IOException {
-        if (segmentFile != null) {
-            addSync(b, segmentFile, SyncMode.FILE, false);
-            b.closeAfter = segmentFile;
-        }
-        segmentFile = segments.openForWrite(newIndex);
-        segmentIndex = newIndex;
-        segmentFileBytes = segments.segmentBytes();
-        segments.encodeHeader(b.header, newIndex, firstLsn);
-        b.next().prepareWrite(segmentFile, 0, b.headerAddress(), SegmentHeaderDescriptor.HEADER_BYTES).attachment(b);
-        segmentOffset = SegmentHeaderDescriptor.HEADER_BYTES;
+    NativeFile segmentFile() {
+        return builder.segmentFile();
     }
 
     private void submit(InFlightBatch b) throws IOException {
@@ -506,18 +292,6 @@ final class Committer implements Agent {
                 reap(ctx.await(completions, 1, completions.length, BLOCK_NS));
             }
         }
-    }
-
-    long segmentIndex() {
-        return segmentIndex;
-    }
-
-    long segmentOffset() {
-        return segmentOffset;
-    }
-
-    NativeFile segmentFile() {
-        return segmentFile;
     }
 
     // ------------------------------------------------------------------ completions

@@ -65,7 +65,7 @@ public final class DurabilityBench {
         Map<String, String> bySystem = new LinkedHashMap<>();
         for (BenchCase c : cases) {
             CaseResult r = c.result();
-            if (!r.system().equals("keel") && r.note() != null && !r.section().equals(CaseResult.RECOVERY)) {
+            if (!r.system().startsWith("keel") && r.note() != null && !r.section().equals(CaseResult.RECOVERY)) {
                 bySystem.putIfAbsent(r.system(), r.note());
             }
         }

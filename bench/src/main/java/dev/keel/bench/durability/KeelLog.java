@@ -24,6 +24,7 @@ import java.nio.file.Path;
  */
 public final class KeelLog implements DurableLog {
     private final Wal wal;
+    private final String system;
     private final Durability durability;
     private final long firstAppendNs;
 
@@ -33,6 +34,12 @@ public final class KeelLog implements DurableLog {
 
     /** A log opened with {@code options} (whose durability is {@code durability}): the DIRECT rows' options. */
     public KeelLog(Path dir, WalOptions options, Durability durability) throws IOException {
+        this("keel", dir, options, durability);
+    }
+
+    /** As above, named {@code system} in the report (a second Keel row of one table, "keel-dsync"). */
+    public KeelLog(String system, Path dir, WalOptions options, Durability durability) throws IOException {
+        this.system = system;
         this.durability = durability;
         this.wal = Wal.open(dir, options);
         long start = System.nanoTime();
@@ -57,7 +64,7 @@ public final class KeelLog implements DurableLog {
 
     @Override
     public String system() {
-        return "keel";
+        return system;
     }
 
     @Override

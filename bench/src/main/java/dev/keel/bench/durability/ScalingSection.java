@@ -1,6 +1,7 @@
 package dev.keel.bench.durability;
 
 import dev.keel.wal.Durability;
+import dev.keel.wal.WalOptions;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -21,8 +22,10 @@ import static dev.keel.bench.durability.ResultTable.Column.SYSTEM;
 import static dev.keel.bench.durability.ResultTable.Column.THREADS;
 
 /**
- * Section 2, group commit scaling: 1 to 64 threads appending blocking records with FDATASYNC,
- * Keel beside the peers at their strongest durable setting. Each (threads, record size) group
+ * Section 2, group commit scaling: 1 to 64 threads appending blocking records, Keel with
+ * FDATASYNC and with OPEN_DSYNC (each write durable when it completes: the same promise with no
+ * separate sync call, which a lone writer makes inline as one pwrite) beside the peers at their
+ * strongest durable setting. Each (threads, record size) group
  * runs in interleaved {@link Rounds}; every row's ratio is the median over the rounds of its rate
  * over the best peer's in the same round. Above each group, the closed-loop device bound
  * ({@link ClosedLoopBound}, from the limits section), and Keel's row is also held against it.
@@ -30,6 +33,8 @@ import static dev.keel.bench.durability.ResultTable.Column.THREADS;
 public final class ScalingSection implements Section {
     static final int[] THREAD_COUNTS = {1, 4, 16, 64};
     static final int[] RECORD_BYTES = {128, 4096};
+    /** Keel's entrants, first in every round: FDATASYNC, then OPEN_DSYNC ("keel-dsync"). */
+    static final int KEEL_ENTRANTS = 2;
     /** The bound's rows, as the report and the JSON's system field name them. */
     static final String BOUND = "bound";
 
@@ -58,13 +63,13 @@ public final class ScalingSection implements Section {
 
     @Override
     public int timedCases(BenchSettings s) {
-        return THREAD_COUNTS.length * RECORD_BYTES.length * (peers(null).size() + 1);
+        return THREAD_COUNTS.length * RECORD_BYTES.length * (peers(null).size() + KEEL_ENTRANTS);
     }
 
     @Override
     public List<BenchCase> run(BenchRun run) throws IOException {
         String backend = run.settings().bestBackend();
-        run.table().section("2. Group commit scaling: blocking appends, FDATASYNC, Keel beside the peers",
+        run.table().section("2. Group commit scaling: blocking appends, Keel (FDATASYNC; keel-dsync: OPEN_DSYNC) beside the peers",
             List.of("Keel on " + backend + "; ratio = records/s against the best peer of the same round, median of "
                     + run.settings().rounds() + " interleaved rounds (lowest-highest).",
                 "bound = the closed-loop device bound; vs limit = Keel's records/s over it. "
@@ -93,13 +98,16 @@ public final class ScalingSection implements Section {
         List<Rounds.Entrant> entrants = new ArrayList<>();
         entrants.add(new Rounds.Entrant("keel", Durability.FDATASYNC.name(), backend,
             dir -> new KeelLog(dir, Durability.FDATASYNC, backend)));
+        entrants.add(new Rounds.Entrant("keel-dsync", Durability.OPEN_DSYNC.name(), backend,
+            dir -> new KeelLog("keel-dsync", dir, WalOptions.defaults().durability(Durability.OPEN_DSYNC).aioBackend(backend),
+                Durability.OPEN_DSYNC)));
         entrants.addAll(peers(run.limits()));
         Rounds.Result result = Rounds.closedLoop(run, "scaling: " + threads + " x " + ResultTable.bytes(recordBytes), entrants,
             threads, recordBytes);
         for (int i = 0; i < entrants.size(); i++) {
             BenchCase c = new BenchCase(Rounds.row(result, i, CaseResult.SCALING, threads, recordBytes), result.total(i).latencyNs())
                 .withRatio(result.ratio(i, ScalingSection::bestPeer));
-            if (i == 0 && bound != null) {
+            if (i < KEEL_ENTRANTS && bound != null) {
                 c = c.withDeviceLimit(BOUND, c.result().recordsPerSec() / bound);
             }
             group.add(c);
@@ -118,10 +126,10 @@ public final class ScalingSection implements Section {
         return group;
     }
 
-    /** The best peer's records/s in one round: entrant 0 is Keel, the rest are peers. */
+    /** The best peer's records/s in one round: the first {@link #KEEL_ENTRANTS} are Keel, the rest are peers. */
     static double bestPeer(double[] rates) {
         double best = 0;
-        for (int i = 1; i < rates.length; i++) {
+        for (int i = KEEL_ENTRANTS; i < rates.length; i++) {
             best = Math.max(best, rates[i]);
         }
         return best;

@@ -16,5 +16,7 @@ public enum AioCounter {
     /** Kernel entries made to wait for completions. */
     WAIT_CALLS,
     /** Requests {@link AioContext#submitAndWaitInline} ran in the calling thread (each also counted as its operation). */
-    INLINE_REQUESTS
+    INLINE_REQUESTS,
+    /** Transfers issued on memory registered with the kernel (io_uring READ_FIXED / WRITE_FIXED; see AioOptions.registeredBuffers). */
+    FIXED_TRANSFERS
 }

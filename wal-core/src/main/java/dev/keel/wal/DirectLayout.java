@@ -7,6 +7,8 @@ import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * How a batch is laid out for a segment opened O_DIRECT ({@link WalOptions#directIo}): its
@@ -35,11 +37,28 @@ import java.nio.ByteBuffer;
 final class DirectLayout {
     private final int blockBytes;
     private final int initialStagingBytes;
+    /** Staging memory made before the write context opens, so io_uring can register it (WRITE_FIXED). */
+    private final List<ByteBuffer> preallocated = new ArrayList<>();
+    /** The next preallocated buffer a staging takes. */
+    private int nextPreallocated;
 
-    DirectLayout(int blockBytes, int maxBatchBytes) {
+    /** {@code stagingBuffers}: one per batch that can be built or in flight at once. */
+    DirectLayout(int blockBytes, int maxBatchBytes, int stagingBuffers) {
         assert Integer.bitCount(blockBytes) == 1 && blockBytes >= FrameDescriptor.ALIGNMENT : "blockBytes=" + blockBytes;
         this.blockBytes = blockBytes;
         this.initialStagingBytes = roundUp(maxBatchBytes) + 2 * blockBytes;
+        for (int i = 0; i < stagingBuffers; i++) {
+            preallocated.add(BufferUtil.allocateDirectAligned(initialStagingBytes, blockBytes));
+        }
+    }
+
+    /**
+     * The staging buffers, for {@code AioOptions.registeredBuffers}: a batch's write then goes as
+     * WRITE_FIXED on io_uring (no page pinning per write). A record larger than a batch grows its
+     * staging into memory that is not registered: still correct, just pinned per write.
+     */
+    ByteBuffer[] stagingBuffers() {
+        return preallocated.toArray(new ByteBuffer[0]);
     }
 
     int blockBytes() {
@@ -111,7 +130,9 @@ final class DirectLayout {
             return;
         }
         int capacity = Math.max(initialStagingBytes, roundUp(bytes));
-        ByteBuffer next = BufferUtil.allocateDirectAligned(capacity, blockBytes);
+        ByteBuffer next = s.memory == null && nextPreallocated < preallocated.size() && capacity == initialStagingBytes
+            ? preallocated.get(nextPreallocated++)
+            : BufferUtil.allocateDirectAligned(capacity, blockBytes);
         if (s.memory != null) {
             next.put(0, s.memory, 0, s.bytes);
         }

@@ -90,7 +90,7 @@ public final class Wal implements AutoCloseable {
     private volatile boolean closed;
 
     private Wal(Path dir, WalOptions options, DirectoryLock lock, AioBackend backend, AioContext ctx, AioContext readCtx,
-                RecoveredLog recovered, LogHead head) throws IOException {
+                RecoveredLog recovered, LogHead head, DirectLayout direct) throws IOException {
         this.dir = dir;
         this.options = options;
         this.lock = lock;
@@ -99,7 +99,7 @@ public final class Wal implements AutoCloseable {
         this.recoveryReport = recovered.report();
         long logId = recovered.logId() != 0 ? recovered.logId() : newLogId();
         int ringBytes = options.effectiveLogBufferBytes();
-        this.direct = options.directIo() ? new DirectLayout(directBlockBytes(dir), options.maxBatchBytes()) : null;
+        this.direct = direct;
         this.state = new LogState(new LogBuffer(ringBytes));
         SpareSegments spares = new SpareSegments(dir, backend.storage(), options.segmentBytes(),
             SegmentFiles.list(backend.storage(), dir).spares());
@@ -175,6 +175,27 @@ public final class Wal implements AutoCloseable {
      * directory: a file system that refuses O_DIRECT (tmpfs, some network file systems) is named
      * here, at open, never answered by a silent fall-back to buffered writes.
      */
+    /**
+     * The context the committer writes through. DIRECT: with the staging buffers registered
+     * (io_uring WRITE_FIXED, no page pinning per write). Registration counts against
+     * RLIMIT_MEMLOCK without CAP_IPC_LOCK; a refusal costs only that saving, so the log opens
+     * without it and says so (WARNING, naming the bytes and the kernel's reason).
+     */
+    private static AioContext openWriteContext(AioBackend backend, DirectLayout direct) throws IOException {
+        AioOptions write = AioOptions.defaults().backend(backend).maxInFlight(64);
+        if (direct == null) {
+            return backend.open(write);
+        }
+        ByteBuffer[] staging = direct.stagingBuffers();
+        try {
+            return backend.open(write.registeredBuffers(staging));
+        } catch (AioException e) {
+            LOG.log(System.Logger.Level.WARNING, "DIRECT staging buffers (" + staging.length + " x " + staging[0].capacity()
+                + " bytes) not registered with " + backend.name() + ": " + e.getMessage() + "; writes go unregistered");
+            return backend.open(write);
+        }
+    }
+
     private static int directBlockBytes(Path dir) throws IOException {
         Path probe = dir.resolve(".direct-probe");
         try (NativeFile f = NativeFile.open(probe, OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.DIRECT)) {
@@ -230,13 +251,16 @@ public final class Wal implements AutoCloseable {
         AioContext ctx = null;
         AioContext readCtx = null;
         try {
-            ctx = backend.open(AioOptions.defaults().backend(backend).maxInFlight(64));
+            // One staging buffer per batch that can be built or in flight: registered with the write context.
+            DirectLayout direct = options.directIo()
+                ? new DirectLayout(directBlockBytes(dir), options.maxBatchBytes(), options.maxSyncsInFlight() + 1) : null;
+            ctx = openWriteContext(backend, direct);
             readCtx = backend.open(AioOptions.defaults().backend(backend).maxInFlight(64));
             LogHead head = LogHead.read(dir);
             LogStart.deleteDeadSegments(dir, head.epochSegment());
             RecoveredLog recovered = new LogRecovery(readCtx, options.recoveryMode(), false).recover(dir);
             LOG.log(System.Logger.Level.INFO, "opened " + dir + ": " + recovered.report().summary());
-            Wal wal = new Wal(dir, options, lock, backend, ctx, readCtx, recovered, head);
+            Wal wal = new Wal(dir, options, lock, backend, ctx, readCtx, recovered, head, direct);
             try {
                 wal.droppedBatch = wal.start.dropIncompleteBatch(wal.pointReader);
             } catch (IOException | RuntimeException e) {

@@ -2,7 +2,10 @@ package dev.keel.wal;
 
 import dev.keel.aio.Aio;
 import dev.keel.aio.AioBackend;
+import dev.keel.aio.AioCounter;
+import dev.keel.recovery.format.SegmentHeaderDescriptor;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,6 +48,27 @@ class DirectIoTest {
             }
         }
         return all.stream();
+    }
+
+    @Test
+    void onIoUringEveryBatchWriteThroughTheRingGoesFromRegisteredStagingMemory() throws Exception {
+        AioBackend real = Aio.backend("io_uring");
+        Assumptions.assumeTrue(real.unavailableReason() == null, "io_uring: " + real.unavailableReason());
+        LeaderProbeBackend probe = new LeaderProbeBackend("direct-fixed", real);
+        WalOptions options = WalOptions.defaults().segmentBytes(256 << 10).maxRecordBytes(8192).durability(Durability.OPEN_DSYNC)
+            .maxSyncsInFlight(4).directIo(true).aioBackend(probe);
+        Map<Long, byte[]> written = new ConcurrentHashMap<>();
+        try (Wal wal = Wal.open(dir, options)) {
+            appendPipelined(wal, 5, 300, written);
+        }
+        // Counted after close: closing writes the clean-shutdown frame as one more staged batch.
+        long fixed = probe.contexts.stream().mapToLong(c -> c.count(AioCounter.FIXED_TRANSFERS)).sum();
+        long batchWrites = probe.writes.stream()
+            .filter(w -> !w.inline() && w.file().endsWith(".seg") && w.offsetBytes() >= SegmentHeaderDescriptor.HEADER_BYTES)
+            .count();
+        assertTrue(batchWrites > 0, "the pipelined appends went through the ring: " + probe.writes.size() + " writes");
+        assertEquals(batchWrites, fixed, "every staged batch write went as WRITE_FIXED (segment headers are not staged): " + probe.writes);
+        assertEquals(300, written.size());
     }
 
     @ParameterizedTest(name = "{0} {1}")

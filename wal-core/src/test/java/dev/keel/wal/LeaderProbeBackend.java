@@ -21,7 +21,7 @@ import java.util.concurrent.CountDownLatch;
  */
 final class LeaderProbeBackend extends ForwardingAioBackend {
     /** One write the log submitted: file, offset, length, buffer address. */
-    record Write(String file, long offsetBytes, int lengthBytes, long address) {
+    record Write(String file, long offsetBytes, int lengthBytes, long address, boolean inline) {
     }
 
     /** Every write submitted (not the preparer's zero-fill, which waits for its own), in order. */
@@ -64,17 +64,22 @@ final class LeaderProbeBackend extends ForwardingAioBackend {
         }
     }
 
+    /** Every context the log opened through this backend (write, read, preparer), for their counters. */
+    final List<AioContext> contexts = new CopyOnWriteArrayList<>();
+
     @Override
     protected AioContext wrap(AioContext opened) {
-        return new Context(opened);
+        Context c = new Context(opened);
+        contexts.add(c);
+        return c;
     }
 
-    private void beforeSubmit(AioRequest[] batch, int from, int count) {
+    private void beforeSubmit(AioRequest[] batch, int from, int count, boolean inline) {
         boolean sync = false;
         for (int i = from; i < from + count; i++) {
             AioRequest r = batch[i];
             if (r.opcode() == AioOpcode.WRITE) {
-                writes.add(new Write(r.file().path().getFileName().toString(), r.offset(), r.length(), r.address()));
+                writes.add(new Write(r.file().path().getFileName().toString(), r.offset(), r.length(), r.address(), inline));
             }
             // The log's durability barrier (FDATASYNC); the segment preparer's FILE syncs are not probed.
             sync |= batch[i].opcode() == AioOpcode.SYNC && batch[i].syncMode() == SyncMode.DATA;
@@ -103,13 +108,13 @@ final class LeaderProbeBackend extends ForwardingAioBackend {
 
         @Override
         public int submit(AioRequest[] batch, int from, int count) throws AioException {
-            beforeSubmit(batch, from, count);
+            beforeSubmit(batch, from, count, false);
             return delegate.submit(batch, from, count);
         }
 
         @Override
         public int submitAndWaitInline(AioRequest[] batch, int from, int count) throws AioException {
-            beforeSubmit(batch, from, count);
+            beforeSubmit(batch, from, count, true);
             inlineBatches.incrementAndGet();
             return delegate.submitAndWaitInline(batch, from, count);
         }

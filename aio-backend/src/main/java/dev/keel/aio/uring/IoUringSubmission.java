@@ -74,6 +74,15 @@ final class IoUringSubmission {
         this.failedUserData = new long[ring.sqEntries()];
     }
 
+    /** The registered buffer holding the whole transfer, or -1; a FIXED transfer is counted. */
+    private int fixedBuffer(AioRequest r) {
+        int buf = buffers.indexOf(r.address(), r.length());
+        if (buf >= 0) {
+            counting.count(AioCounter.FIXED_TRANSFERS);
+        }
+        return buf;
+    }
+
     /** Writes the request's SQE, tagged with its slot's user_data; counted here, where the kernel gets it. */
     void issue(int slot, AioRequest r, boolean linkNext) {
         long userData = slots.userData(slot);
@@ -82,13 +91,13 @@ final class IoUringSubmission {
         switch (r.opcode()) {
             case READ -> {
                 counting.count(AioCounter.READS);
-                int buf = buffers.indexOf(r.address(), r.length());
+                int buf = fixedBuffer(r);
                 writeSqe(buf < 0 ? IORING_OP_READ : IORING_OP_READ_FIXED, sqeFlags, fd, r.offset(), r.address(),
                     r.length(), 0, userData, Math.max(buf, 0));
             }
             case WRITE, APPEND -> {
                 counting.count(AioCounter.WRITES);
-                int buf = buffers.indexOf(r.address(), r.length());
+                int buf = fixedBuffer(r);
                 // Offset -1 is "the file position", as write(2) has it; O_APPEND then writes at the end.
                 long offset = r.opcode() == AioOpcode.APPEND ? -1L : r.offset();
                 writeSqe(buf < 0 ? IORING_OP_WRITE : IORING_OP_WRITE_FIXED, sqeFlags, fd, offset, r.address(),

@@ -29,11 +29,11 @@ import java.util.function.LongFunction;
  */
 final class CrashExplorer {
     /** What one exploration did and found. */
-    record Report(String workload, String backend, Durability durability, long seed, int crashPoints, int statesGenerated,
-                  int distinctStates, Map<RecoveryMode, Integer> opened, List<String> problems) {
+    record Report(String workload, String backend, Durability durability, long seed, int crashPoints, int deepPoints,
+                  int statesGenerated, int distinctStates, Map<RecoveryMode, Integer> opened, List<String> problems) {
         String line() {
-            return String.format("crash-explorer %-14s %-9s %-10s seed=%d points=%d generated=%d distinct=%d opened %s%s",
-                workload, backend, durability, seed, crashPoints, statesGenerated, distinctStates, opened,
+            return String.format("crash-explorer %-15s %-9s %-10s seed=%d points=%d (deep %d) generated=%d distinct=%d opened %s%s",
+                workload, backend, durability, seed, crashPoints, deepPoints, statesGenerated, distinctStates, opened,
                 problems.isEmpty() ? "" : " PROBLEMS=" + problems.size());
         }
     }
@@ -110,16 +110,18 @@ final class CrashExplorer {
         Map<RecoveryMode, Integer> opened = new EnumMap<>(RecoveryMode.class);
         List<String> problems = new ArrayList<>();
         int points = 0;
+        int deep = 0;
         int generated = 0;
         int distinct = 0;
         for (Report r : reports) {
             r.opened().forEach((m, n) -> opened.merge(m, n, Integer::sum));
             problems.addAll(r.problems());
             points += r.crashPoints();
+            deep += r.deepPoints();
             generated += r.statesGenerated();
             distinct += r.distinctStates();
         }
-        return new Report(name, real.name(), durability, seed, points, generated, distinct, opened, problems);
+        return new Report(name, real.name(), durability, seed, points, deep, generated, distinct, opened, problems);
     }
 
     boolean durable() {
@@ -179,21 +181,37 @@ final class CrashExplorer {
         return new Recorded(recorder.model(), recorder.model().ops(), history, end);
     }
 
-    /** After every completed request and file operation, plus seeded random points between; at most the limit. */
+    /**
+     * After every completed request and file operation, plus seeded random points between; at
+     * most the limit. Half of them (when there are that many) are <em>deep</em> points, where two
+     * or more writes are in flight at once, so that the states a power cut leaves between
+     * concurrent writes (a later one landed, an earlier one not) are explored in every run
+     * that has such points, whatever the sample.
+     */
     private List<Long> crashPoints(List<DiskModel.Op> ops, long end, SplittableRandom random) {
+        int[] inFlight = DiskModel.writesInFlight(ops);
+        List<Long> deep = new ArrayList<>();
         List<Long> after = new ArrayList<>();
         for (long t = 1; t <= end; t++) {
             DiskModel.Op previous = ops.get((int) t - 1);
             boolean completion = !(previous instanceof DiskModel.DataOp d && d.bytes != null)
                 && !(previous instanceof DiskModel.SyncOp);
-            if (completion || random.nextInt(8) == 0) {
+            if (inFlight[(int) t] >= 2) {
+                deep.add(t);
+            } else if (completion || random.nextInt(8) == 0) {
                 after.add(t);
             }
         }
+        int limit = limits.crashPoints();
+        int fromDeep = Math.min(deep.size(), Math.max(limit - after.size(), (limit + 1) / 2));
         List<Long> points = new ArrayList<>();
-        for (int i : CrashStates.sample(0, after.size() - 1, limits.crashPoints(), random)) {
+        for (int i : CrashStates.sample(0, deep.size() - 1, fromDeep, random)) {
+            points.add(deep.get(i));
+        }
+        for (int i : CrashStates.sample(0, after.size() - 1, limit - fromDeep, random)) {
             points.add(after.get(i));
         }
+        points.sort(null);
         return points;
     }
 
@@ -213,6 +231,8 @@ final class CrashExplorer {
                 distinct.put(s.digest(), s); // points ascend: the latest point wins
             }
         }
+        int[] inFlight = DiskModel.writesInFlight(run.ops);
+        int deep = (int) points.stream().filter(t -> inFlight[(int) (long) t] >= 2).count();
         CrashChecker checker = checker(name, shape);
         Map<RecoveryMode, Integer> opened = new EnumMap<>(RecoveryMode.class);
         List<String> problems = new ArrayList<>();
@@ -223,6 +243,6 @@ final class CrashExplorer {
                 }
             }
         }
-        return new Report(name, real.name(), durability, seed, points.size(), generated, distinct.size(), opened, problems);
+        return new Report(name, real.name(), durability, seed, points.size(), deep, generated, distinct.size(), opened, problems);
     }
 }

@@ -32,8 +32,11 @@ class CrashExplorerMutationTest {
     private static final CrashExplorer.Limits EVERY_POINT = new CrashExplorer.Limits(Integer.MAX_VALUE, CrashStates.Bounds.CI, 1);
 
     private CrashExplorer.Report explore(Workload w) throws Exception {
-        CrashExplorer explorer = new CrashExplorer(Aio.backend(Aio.availableBackends().get(0)), Durability.FDATASYNC,
-            w == Workload.PIPELINED ? EVERY_POINT : CrashExplorer.Limits.CI, SEED, dir);
+        return explore(w, Durability.FDATASYNC, w == Workload.PIPELINED ? EVERY_POINT : CrashExplorer.Limits.CI);
+    }
+
+    private CrashExplorer.Report explore(Workload w, Durability durability, CrashExplorer.Limits limits) throws Exception {
+        CrashExplorer explorer = new CrashExplorer(Aio.backend(Aio.availableBackends().get(0)), durability, limits, SEED, dir);
         CrashExplorer.Report r = explorer.explore(w);
         System.out.println("planted: " + r.line());
         return r;
@@ -62,5 +65,16 @@ class CrashExplorerMutationTest {
     @Test
     void takingAHoleBeforeALaterBatchForMidLogCorruptionRefusesAnOrdinaryCrash() throws Exception {
         PlantedScanBug.holeIsCorruption(() -> assertReports(explore(Workload.PIPELINED), "refused to open a state a power cut can leave"));
+    }
+
+    /**
+     * The same planted bug, seen through DIRECT at depth with O_DSYNC (no sync request: a later
+     * batch's completed write is durable while an earlier batch is still in flight): the explorer's
+     * deep crash points, between concurrent writes, must produce the hole and report the refusal.
+     */
+    @Test
+    void takingAHoleBeforeALaterDirectBatchForMidLogCorruptionRefusesAnOrdinaryCrash() throws Exception {
+        PlantedScanBug.holeIsCorruption(() -> assertReports(explore(Workload.DIRECT_AT_DEPTH, Durability.OPEN_DSYNC,
+            CrashExplorer.Limits.CI), "refused to open a state a power cut can leave"));
     }
 }

@@ -90,7 +90,7 @@ final class CrashStates {
     /** Every integer of [from, to] when there are at most {@code max}; else the two ends and a seeded sample. */
     static List<Integer> sample(int from, int to, int max, SplittableRandom random) {
         List<Integer> out = new ArrayList<>();
-        if (to < from) {
+        if (to < from || max <= 0) {
             return out;
         }
         if (to - from + 1 <= max) {
@@ -99,7 +99,7 @@ final class CrashStates {
             }
             return out;
         }
-        Set<Integer> picked = new HashSet<>(List.of(from, to));
+        Set<Integer> picked = new HashSet<>(max == 1 ? List.of(from) : List.of(from, to));
         while (picked.size() < max) {
             picked.add(from + random.nextInt(to - from + 1));
         }

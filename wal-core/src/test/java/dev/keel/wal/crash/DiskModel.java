@@ -144,6 +144,8 @@ final class DiskModel {
     private final Map<Integer, byte[]> initialContents;
     private final Map<Path, Integer> liveNames;
     private int nextInode;
+    private int writesInFlight;
+    private int maxWritesInFlight;
 
     /**
      * @param initialNames the directory's entries when recording starts (relative paths), all durable
@@ -167,7 +169,38 @@ final class DiskModel {
     }
 
     synchronized DataOp write(int inode, long offset, byte[] bytes, boolean durableOnCompletion, boolean direct) {
+        writesInFlight++;
+        maxWritesInFlight = Math.max(maxWritesInFlight, writesInFlight);
         return add(new DataOp(ops.size(), inode, offset, bytes, durableOnCompletion, direct));
+    }
+
+    /** The most data writes submitted and not yet completed (nor withdrawn) at one time. */
+    synchronized int maxWritesInFlight() {
+        return maxWritesInFlight;
+    }
+
+    /**
+     * How many data writes were in flight (submitted before, completed at or after) at each crash
+     * point {@code 0..ops.size()}: where a power cut can keep a later write without an earlier one
+     * that had not completed either.
+     */
+    static int[] writesInFlight(List<Op> ops) {
+        int[] delta = new int[ops.size() + 2];
+        for (Op op : ops) {
+            if (op instanceof DataOp d && !d.isTruncate() && !d.withdrawn) {
+                delta[(int) d.seq + 1]++;
+                if (d.completedAt != NOT_YET) {
+                    delta[(int) d.completedAt + 1]--;
+                }
+            }
+        }
+        int[] inFlight = new int[ops.size() + 1];
+        int n = 0;
+        for (int t = 0; t <= ops.size(); t++) {
+            n += delta[t];
+            inFlight[t] = n;
+        }
+        return inFlight;
     }
 
     synchronized SyncOp sync(int inode) {
@@ -181,6 +214,7 @@ final class DiskModel {
     }
 
     synchronized void completed(DataOp op, boolean failed) {
+        writesInFlight--;
         op.failed = failed;
         op.completedAt = add(new MarkOp(ops.size(), "completed #" + op.seq)).seq;
     }
@@ -194,6 +228,7 @@ final class DiskModel {
     synchronized void withdrawn(Op op) {
         if (op instanceof DataOp d) {
             d.withdrawn = true;
+            writesInFlight--;
         } else if (op instanceof SyncOp s) {
             s.withdrawn = true;
         }

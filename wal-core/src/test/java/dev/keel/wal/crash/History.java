@@ -59,6 +59,11 @@ final class History {
         truncations.add(new Truncation(before, lsn, startedAt, model.mark("truncation done")));
     }
 
+    /** The most data writes the model has seen in flight at once so far. */
+    int maxWritesInFlight() {
+        return model.maxWritesInFlight();
+    }
+
     synchronized List<Ack> acks() {
         return List.copyOf(acks);
     }

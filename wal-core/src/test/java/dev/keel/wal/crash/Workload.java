@@ -66,6 +66,36 @@ enum Workload {
             }
         }
     },
+    /**
+     * DIRECT (O_DIRECT segments, {@code WalOptions.directIo}) at depth: pipelined asynchronous
+     * appends of 300 to 1,700 bytes, batches of at most 4 KiB (each one aligned write padded to
+     * the block), up to eight in flight, in rounds until the disk model has seen at least two
+     * writes in flight at once (the committer submits the next batch before it reaps the last;
+     * a round that happens not to overlap is followed by another). A power cut can then keep a
+     * later batch without an earlier one (a hole before later batches): both unacknowledged, so
+     * recovery must read it as a torn tail (DamageTable T4), never as mid-log corruption. The
+     * rounds fill the 64 KiB segments several times: DIRECT rolls (the committer's) too.
+     */
+    DIRECT_AT_DEPTH(64 << 10) {
+        @Override
+        WalOptions options(WalOptions base) {
+            return super.options(base).directIo(true).maxSyncsInFlight(8).maxBatchBytes(4096);
+        }
+
+        @Override
+        void run(Wal wal, History h) throws Exception {
+            for (int round = 0; round < MAX_ROUNDS && (round < 2 || h.maxWritesInFlight() < 2); round++) {
+                List<java.util.concurrent.CompletableFuture<Long>> acks = new ArrayList<>();
+                for (int i = 0; i < 12; i++) {
+                    long key = round * 100L + i;
+                    acks.add(wal.appendAsync(java.nio.ByteBuffer.wrap(h.submit(key, 300 + (int) (key * 347) % 1400))));
+                }
+                for (int i = 0; i < acks.size(); i++) {
+                    h.acked(acks.get(i).get(), round * 100L + i);
+                }
+            }
+        }
+    },
     /** 64 KiB segments and 5 KB records: three rolls, the next segment prepared in the background. */
     SEGMENT_ROLLS(64 << 10) {
         @Override
@@ -103,6 +133,9 @@ enum Workload {
             wal.close();
         }
     };
+
+    /** DIRECT_AT_DEPTH's bound on rounds: a run whose writes never overlap fails its check rather than loop. */
+    static final int MAX_ROUNDS = 20;
 
     final long segmentBytes;
 

@@ -55,28 +55,28 @@ final class LogStart {
      */
     void reset(long nextLsn) throws IOException {
         wal.syncAppended();
-        NativeFile tail = wal.stopCommitter(); // and holds write leadership until the committer is back
-        try {
-            List<Segments.Ref> table = segments.snapshot();
-            long lastIndex = table.isEmpty() ? Math.max(0, head.epochSegment() - 1) : table.get(table.size() - 1).index();
-            preparer.resetTo(lastIndex); // spare segments after the last go: the new epoch starts after it
-            LogHead next = new LogHead(nextLsn, lastIndex + 1);
-            next.write(wal.dir());
-            head = next;
-            if (tail != null) {
-                tail.close();
-            }
-            segments.deleteAll();
-            state.ring.reset();
-            state.durableLsn = nextLsn - 1;
-            state.syncedLsn = nextLsn - 1; // nothing before the new start is left to prove durable
-            long segmentBytes = segments.segmentBytes();
-            appender.resetTo(nextLsn, lastIndex, segmentBytes, segmentBytes); // a full "segment": the next record rolls to the epoch's
-            wal.restartCommitter(lastIndex, null, segmentBytes, segmentBytes, nextLsn - 1);
-            segments.prepareAhead(lastIndex + 1);
-        } finally {
-            state.leadership.release();
+        wal.withCommitterStopped(tail -> resetStopped(nextLsn, tail));
+    }
+
+    /** {@link #reset} with the committer stopped: restarts it last. */
+    private void resetStopped(long nextLsn, NativeFile tail) throws IOException {
+        List<Segments.Ref> table = segments.snapshot();
+        long lastIndex = table.isEmpty() ? Math.max(0, head.epochSegment() - 1) : table.get(table.size() - 1).index();
+        preparer.resetTo(lastIndex); // spare segments after the last go: the new epoch starts after it
+        LogHead next = new LogHead(nextLsn, lastIndex + 1);
+        next.write(wal.dir());
+        head = next;
+        if (tail != null) {
+            tail.close();
         }
+        segments.deleteAll();
+        state.ring.reset();
+        state.durableLsn = nextLsn - 1;
+        state.syncedLsn = nextLsn - 1; // nothing before the new start is left to prove durable
+        long segmentBytes = segments.segmentBytes();
+        appender.resetTo(nextLsn, lastIndex, segmentBytes, segmentBytes); // a full "segment": the next record rolls to the epoch's
+        segments.prepareAhead(lastIndex + 1);
+        wal.restartCommitter(lastIndex, null, segmentBytes, segmentBytes, nextLsn - 1); // last: a failure before it fails the log
     }
 
     /**

@@ -593,17 +593,35 @@ public final class Wal implements AutoCloseable {
             if (lsn == last) {
                 return;
             }
-            NativeFile tail = stopCommitter();
-            try {
-                new Truncation(this, state, appender).truncateAfter(lsn, tail);
-            } finally {
-                state.leadership.release();
-            }
+            withCommitterStopped(tail -> new Truncation(this, state, appender).truncateAfter(lsn, tail));
+        }
+    }
+
+    /** A change to the log's files made with the committer stopped; it restarts the committer last. */
+    interface CommitterStoppedChange {
+        void run(NativeFile committerTail) throws IOException;
+    }
+
+    /**
+     * Stops the committer (the log must be drained), runs {@code change}, and releases write
+     * leadership. When the change fails, the log fails stop with its cause: the committer is not
+     * coming back, so an append would wait forever, and close for its commit marker (found: close
+     * hung after truncateAfter threw).
+     */
+    void withCommitterStopped(CommitterStoppedChange change) throws IOException {
+        NativeFile tail = stopCommitter();
+        try {
+            change.run(tail);
+        } catch (IOException | RuntimeException | Error e) {
+            committer.failStop(e);
+            throw e;
+        } finally {
+            state.leadership.release();
         }
     }
 
     /** Stops the committer thread (the log must be drained); returns its tail file. */
-    NativeFile stopCommitter() throws IOException {
+    private NativeFile stopCommitter() throws IOException {
         committer.requestStop();
         runner.close();
         state.leadership.acquire(); // an appender may still be finishing the group it leads

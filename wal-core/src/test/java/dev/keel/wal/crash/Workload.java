@@ -123,6 +123,27 @@ enum Workload {
             }
         }
     },
+    /**
+     * Segment recycling: 30 records of 5 KB (three 64 KiB segments), truncateBefore(25) hands the
+     * two old segments back as spares ({@code wal-N.spare}: renamed, directory synced), then 30
+     * more records roll into new segments that reuse them (each spare zero-filled in place,
+     * synced, renamed to the new segment's name, directory synced). No stale frame of a recycled
+     * file may pass as a record at any crash point of the recycle or the reuse.
+     */
+    SEGMENT_RECYCLING(64 << 10) {
+        @Override
+        void run(Wal wal, History h) throws Exception {
+            for (int i = 0; i < 30; i++) {
+                append(wal, h, i, 5000);
+            }
+            long start = h.truncationStarts(true, 25);
+            wal.truncateBefore(25);
+            h.truncationEnded(true, 25, start);
+            for (int i = 100; i < 130; i++) {
+                append(wal, h, i, 5000);
+            }
+        }
+    },
     /** A few appends, then close: seal, clean-shutdown marker, directory sync; crashes fall inside the close. */
     CLEAN_CLOSE(64 << 10) {
         @Override

@@ -30,23 +30,45 @@ import java.util.function.LongFunction;
 final class CrashExplorer {
     /** What one exploration did and found. */
     record Report(String workload, String backend, Durability durability, long seed, int crashPoints, int deepPoints,
-                  int statesGenerated, int distinctStates, Map<RecoveryMode, Integer> opened, List<String> problems) {
+                  int statesGenerated, int distinctStates, int ownBackendStates, Map<RecoveryMode, Integer> opened,
+                  List<String> problems) {
         String line() {
-            return String.format("crash-explorer %-15s %-9s %-10s seed=%d points=%d (deep %d) generated=%d distinct=%d opened %s%s",
+            return String.format("crash-explorer %-17s %-9s %-10s seed=%d points=%d (deep %d) generated=%d distinct=%d"
+                    + " opened %s (%d on %s)%s",
                 workload, backend, durability, seed, crashPoints, deepPoints, statesGenerated, distinctStates, opened,
+                ownBackendStates, backend,
                 problems.isEmpty() ? "" : " PROBLEMS=" + problems.size());
         }
     }
 
-    /** How much to explore: crash points per run and states per point. */
-    record Limits(int crashPoints, CrashStates.Bounds bounds, int repairStates) {
-        static final Limits CI = new Limits(12, CrashStates.Bounds.CI, 1);
-        static final Limits LONG = new Limits(400, CrashStates.Bounds.LONG, 8);
+    /**
+     * How much to explore: crash points per run, states per point, distinct states opened per run
+     * (a seeded sample beyond it), and how many of those are opened on the run's own backend (the
+     * rest on {@code reader}, the fastest: the write path under test is the run's backend in every
+     * state either way; what differs is only the backend recovery reads the state back with).
+     */
+    record Limits(int crashPoints, CrashStates.Bounds bounds, int repairStates, int maxStates, int ownBackendStates) {
+        /**
+         * CI: every workload, mode and backend (180 runs) within about two minutes on two cores:
+         * each state costs four opens (one per recovery mode).
+         */
+        static final Limits CI = new Limits(12, CrashStates.Bounds.CI, 1, 16, Integer.MAX_VALUE);
+        static final Limits LONG = new Limits(400, CrashStates.Bounds.LONG, 8, Integer.MAX_VALUE, Integer.MAX_VALUE);
+
+        /** These limits, with at most {@code states} of each run's states opened on its own backend. */
+        Limits ownBackendStates(int states) {
+            return new Limits(crashPoints, bounds, repairStates, maxStates, states);
+        }
+
+        Limits everyPoint() {
+            return new Limits(Integer.MAX_VALUE, bounds, repairStates, maxStates, ownBackendStates);
+        }
     }
 
     private static final int MAX_PROBLEMS = 20;
 
     private final AioBackend real;
+    private final AioBackend reader;
     private final Durability durability;
     private final Limits limits;
     private final long seed;
@@ -54,7 +76,13 @@ final class CrashExplorer {
     private int runs;
 
     CrashExplorer(AioBackend real, Durability durability, Limits limits, long seed, Path base) {
+        this(real, real, durability, limits, seed, base);
+    }
+
+    /** @param reader the backend that opens the states beyond {@link Limits#ownBackendStates} */
+    CrashExplorer(AioBackend real, AioBackend reader, Durability durability, Limits limits, long seed, Path base) {
         this.real = real;
+        this.reader = reader;
         this.durability = durability;
         this.limits = limits;
         this.seed = seed;
@@ -77,7 +105,7 @@ final class CrashExplorer {
     Report exploreRepair() throws Exception {
         Workload first = Workload.ONE_WRITER;
         Recorded run = record(first, null);
-        WalOptions options = first.options(WalOptions.defaults()).durability(durability).aioBackend(real);
+        WalOptions options = first.options(WalOptions.defaults()).durability(durability).aioBackend(reader); // a probe, not a check
         CrashChecker probe = new CrashChecker(options, base.resolve("probe"));
         SplittableRandom random = new SplittableRandom(seed);
         List<Report> reports = new ArrayList<>();
@@ -113,6 +141,7 @@ final class CrashExplorer {
         int deep = 0;
         int generated = 0;
         int distinct = 0;
+        int own = 0;
         for (Report r : reports) {
             r.opened().forEach((m, n) -> opened.merge(m, n, Integer::sum));
             problems.addAll(r.problems());
@@ -120,8 +149,9 @@ final class CrashExplorer {
             deep += r.deepPoints();
             generated += r.statesGenerated();
             distinct += r.distinctStates();
+            own += r.ownBackendStates();
         }
-        return new Report(name, real.name(), durability, seed, points, deep, generated, distinct, opened, problems);
+        return new Report(name, real.name(), durability, seed, points, deep, generated, distinct, own, opened, problems);
     }
 
     boolean durable() {
@@ -129,7 +159,11 @@ final class CrashExplorer {
     }
 
     CrashChecker checker(String name, WalOptions shape) {
-        return new CrashChecker(shape.durability(durability).aioBackend(real), base.resolve("check-" + name + "-" + (runs++)));
+        return checker(name, shape, real);
+    }
+
+    private CrashChecker checker(String name, WalOptions shape, AioBackend backend) {
+        return new CrashChecker(shape.durability(durability).aioBackend(backend), base.resolve("check-" + name + "-" + (runs++)));
     }
 
     /** Opens one state in every recovery mode (TOLERATE_CORRUPTED_TAIL first: the others are compared with it). */
@@ -233,16 +267,25 @@ final class CrashExplorer {
         }
         int[] inFlight = DiskModel.writesInFlight(run.ops);
         int deep = (int) points.stream().filter(t -> inFlight[(int) (long) t] >= 2).count();
-        CrashChecker checker = checker(name, shape);
+        List<CrashState> states = new ArrayList<>(distinct.values());
+        List<CrashState> opening = new ArrayList<>();
+        for (int i : CrashStates.sample(0, states.size() - 1, limits.maxStates(), random)) {
+            opening.add(states.get(i));
+        }
+        CrashChecker own = checker(name, shape, real);
+        CrashChecker other = reader == real ? own : checker(name, shape, reader);
         Map<RecoveryMode, Integer> opened = new EnumMap<>(RecoveryMode.class);
         List<String> problems = new ArrayList<>();
-        for (CrashState s : distinct.values()) {
+        for (int i = 0; i < opening.size(); i++) {
+            CrashState s = opening.get(i);
+            CrashChecker checker = i < limits.ownBackendStates() ? own : other;
             for (String p : checkState(checker, s, expectations.apply(s.crashAt()), appended, opened)) {
                 if (problems.size() < MAX_PROBLEMS) {
                     problems.add(name + " " + real.name() + " " + durability + " seed=" + seed + " " + s.describe() + ": " + p);
                 }
             }
         }
-        return new Report(name, real.name(), durability, seed, points.size(), deep, generated, distinct.size(), opened, problems);
+        return new Report(name, real.name(), durability, seed, points.size(), deep, generated, distinct.size(),
+            Math.min(opening.size(), limits.ownBackendStates()), opened, problems);
     }
 }

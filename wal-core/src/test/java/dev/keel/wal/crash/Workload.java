@@ -112,10 +112,8 @@ enum Workload {
             for (int i = 0; i < 30; i++) {
                 append(wal, h, i, 5000);
             }
-            long start = h.truncationStarts(true, 20);
-            wal.truncateBefore(20);
-            h.truncationEnded(true, 20, start);
-            start = h.truncationStarts(false, 25);
+            truncateBefore(wal, h, 20);
+            long start = h.truncationStarts(false, 25);
             wal.truncateAfter(25);
             h.truncationEnded(false, 25, start);
             for (int i = 100; i < 106; i++) {
@@ -136,9 +134,7 @@ enum Workload {
             for (int i = 0; i < 30; i++) {
                 append(wal, h, i, 5000);
             }
-            long start = h.truncationStarts(true, 25);
-            wal.truncateBefore(25);
-            h.truncationEnded(true, 25, start);
+            truncateBefore(wal, h, 25);
             for (int i = 100; i < 130; i++) {
                 append(wal, h, i, 5000);
             }
@@ -173,6 +169,13 @@ enum Workload {
     static void append(Wal wal, History h, long key, int bytes) throws Exception {
         long lsn = wal.append(h.submit(key, bytes));
         h.acked(lsn, key);
+    }
+
+    /** truncateBefore, its start and end marked in the history. */
+    static void truncateBefore(Wal wal, History h, long lsn) throws Exception {
+        long start = h.truncationStarts(true, lsn);
+        wal.truncateBefore(lsn);
+        h.truncationEnded(true, lsn, start);
     }
 
     /** Path of the log inside a run directory. */

@@ -1,16 +1,15 @@
 package dev.keel.wal;
 
-import dev.keel.aio.NativeFile;
+import dev.keel.aio.AioContext;
+import dev.keel.aio.Storage;
+import dev.keel.recovery.RecoveredLog;
 import dev.keel.recovery.SegmentFiles;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
 /**
@@ -47,9 +46,12 @@ record LogHead(long firstLsn, long epochSegment) {
         }
     }
 
-    /** Reads the head of {@code dir}, or {@link #INITIAL} when it has none; a torn or foreign file is an error. */
+    /**
+     * Reads the head of {@code dir}, or {@link #INITIAL} when it has none; a torn or foreign file
+     * is an error. Changes nothing: an unfinished write ({@code keel.head.tmp}) is ignored here
+     * (the old head stands) and deleted by {@link #discardUnfinished}.
+     */
     static LogHead read(Path dir) throws IOException {
-        Files.deleteIfExists(dir.resolve(SegmentFiles.HEAD_FILE + ".tmp")); // an unfinished write: the old head stands
         Path file = dir.resolve(SegmentFiles.HEAD_FILE);
         if (!Files.exists(file)) {
             return INITIAL;
@@ -62,21 +64,35 @@ record LogHead(long firstLsn, long epochSegment) {
         return new LogHead(b.getLong(8), b.getLong(16));
     }
 
-    /** Makes this the head of {@code dir}, durably and atomically. */
-    void write(Path dir) throws IOException {
+    /** Deletes an unfinished write of the head (a crash came before its rename): the old head stands. */
+    static void discardUnfinished(Storage storage, Path dir) throws IOException {
+        storage.deleteIfExists(dir.resolve(SegmentFiles.HEAD_FILE + ".tmp"));
+    }
+
+    /**
+     * Makes this the head of {@code dir}, durably and atomically, through the log's context and
+     * storage (so a disk model under the log sees every step; see {@link DurableFiles}).
+     */
+    void write(AioContext ctx, Path dir) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(BYTES).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(0, MAGIC).putLong(8, firstLsn).putLong(16, epochSegment);
         b.putInt(CRC_OFFSET, crc(b));
-        Path tmp = dir.resolve(SegmentFiles.HEAD_FILE + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-            StandardOpenOption.WRITE)) {
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-            ch.force(true); // fsync before the rename: the new name must never point at unwritten bytes
-        }
-        Files.move(tmp, dir.resolve(SegmentFiles.HEAD_FILE), StandardCopyOption.ATOMIC_MOVE);
-        NativeFile.syncDirectory(dir);
+        DurableFiles.replace(ctx, dir.resolve(SegmentFiles.HEAD_FILE + ".tmp"), dir.resolve(SegmentFiles.HEAD_FILE), b.array());
+    }
+
+    /**
+     * The log's logical start: its first record's LSN, or, when it is empty, the LSN the next
+     * record gets; never below this head.
+     *
+     * @param physicalFirstLsn the first record's LSN in the segments ({@code lastLsn + 1} when they hold none)
+     */
+    long startLsn(long physicalFirstLsn, long lastLsn) {
+        return Math.min(lastLsn + 1, Math.max(firstLsn, physicalFirstLsn));
+    }
+
+    /** The LSN the next record gets after recovery: an empty log continues at its head (a reset may have moved it). */
+    long nextLsn(RecoveredLog recovered) {
+        return recovered.segments().isEmpty() ? Math.max(recovered.nextLsn(), firstLsn) : recovered.nextLsn();
     }
 
     private static int crc(ByteBuffer b) {

@@ -1,13 +1,13 @@
 package dev.keel.wal;
 
 import dev.keel.aio.NativeFile;
+import dev.keel.aio.Storage;
 import dev.keel.recovery.CleanShutdown;
 import dev.keel.recovery.format.FrameDescriptor;
 import dev.keel.recovery.LsnRange;
 import dev.keel.recovery.SegmentFiles;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -43,7 +43,7 @@ final class LogStart {
     /** Persists {@code lsn} as the first LSN (within the log or just after it), then deletes whole segments below it. */
     void moveHead(long lsn) throws IOException {
         LogHead next = new LogHead(lsn, head.epochSegment());
-        next.write(wal.dir());
+        next.write(wal.readContext(), wal.dir());
         head = next;
         segments.deleteBefore(Math.min(lsn, state.durableLsn + 1));
     }
@@ -64,7 +64,7 @@ final class LogStart {
         long lastIndex = table.isEmpty() ? Math.max(0, head.epochSegment() - 1) : table.get(table.size() - 1).index();
         preparer.resetTo(lastIndex); // spare segments after the last go: the new epoch starts after it
         LogHead next = new LogHead(nextLsn, lastIndex + 1);
-        next.write(wal.dir());
+        next.write(wal.readContext(), wal.dir());
         head = next;
         if (tail != null) {
             tail.close();
@@ -83,25 +83,23 @@ final class LogStart {
      * Deletes, durably, the segments a committed reset left below its epoch (a crash came
      * between the head's rename and their deletion): the head says they are not the log.
      */
-    static void deleteDeadSegments(Path dir, long epochSegment) throws IOException {
+    static void deleteDeadSegments(Storage storage, Path dir, long epochSegment) throws IOException {
         boolean deleted = false;
-        for (Path p : SegmentFiles.list(dir).segments()) {
+        for (Path p : SegmentFiles.list(storage, dir).segments()) {
             if (SegmentFiles.indexOf(p) < epochSegment) {
                 LOG.log(System.Logger.Level.INFO, "deleting " + p + ": below the reset epoch " + epochSegment + " in "
                     + SegmentFiles.HEAD_FILE);
-                Files.delete(p);
-                deleted = true;
+                deleted |= storage.deleteIfExists(p);
             }
         }
         CleanShutdown marker = CleanShutdown.read(dir);
         if (marker != null && marker.lastSegmentIndex() < epochSegment) {
             // It describes the epoch the reset replaced: recovery takes a valid marker as proof that
             // its records are in the log (DamageTable rows C1, C2), and these are not, by design.
-            Files.delete(dir.resolve(SegmentFiles.CLEAN_FILE));
-            deleted = true;
+            deleted |= storage.deleteIfExists(dir.resolve(SegmentFiles.CLEAN_FILE));
         }
         if (deleted) {
-            NativeFile.syncDirectory(dir);
+            storage.syncDirectory(dir);
         }
     }
 

@@ -116,7 +116,7 @@ public final class Wal implements AutoCloseable {
             tailIndex = s.index();
             tailOffset = s.endOffsetBytes();
         }
-        long nextLsn = empty ? Math.max(recovered.nextLsn(), head.firstLsn()) : recovered.nextLsn();
+        long nextLsn = head.nextLsn(recovered);
         long lastLsn = nextLsn - 1;
         state.durableLsn = lastLsn;
         state.syncedLsn = lastLsn;
@@ -256,8 +256,9 @@ public final class Wal implements AutoCloseable {
                 ? new DirectLayout(directBlockBytes(dir), options.maxBatchBytes(), options.maxSyncsInFlight() + 1) : null;
             ctx = openWriteContext(backend, direct);
             readCtx = backend.open(AioOptions.defaults().backend(backend).maxInFlight(64));
+            LogHead.discardUnfinished(storage, dir);
             LogHead head = LogHead.read(dir);
-            LogStart.deleteDeadSegments(dir, head.epochSegment());
+            LogStart.deleteDeadSegments(storage, dir, head.epochSegment());
             RecoveredLog recovered = new LogRecovery(readCtx, options.recoveryMode(), false).recover(dir);
             LOG.log(System.Logger.Level.INFO, "opened " + dir + ": " + recovered.report().summary());
             Wal wal = new Wal(dir, options, lock, backend, ctx, readCtx, recovered, head, direct);
@@ -460,7 +461,7 @@ public final class Wal implements AutoCloseable {
                 break;
             }
         }
-        return Math.min(last + 1, Math.max(start.head().firstLsn(), physical));
+        return start.head().startLsn(physical, last);
     }
 
     /** The last LSN assigned (0 when empty); it may not be durable yet. */
@@ -693,20 +694,6 @@ public final class Wal implements AutoCloseable {
         }
         CleanShutdown marker = new CleanShutdown(segments.logId(), committer.segmentIndex(), committer.segmentOffset(),
             appender.lastLsn());
-        Path tmp = dir.resolve(SegmentFiles.CLEAN_TMP_FILE);
-        byte[] encoded = marker.encode();
-        ByteBuffer bytes = ByteBuffer.allocateDirect(encoded.length).put(encoded).flip();
-        Storage storage = ctx.storage();
-        try (NativeFile f = storage.open(tmp, OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE)) {
-            storage.truncate(f, 0);
-            AioRequest[] writeAndSync = {new AioRequest().prepareWrite(f, 0, bytes, encoded.length),
-                new AioRequest().prepareSync(f, SyncMode.FILE)};
-            if (ctx.submitAndWait(writeAndSync, 0, 2) != 2 || writeAndSync[0].result() != encoded.length) {
-                throw new WalFailedException("writing the clean-shutdown marker " + tmp + " failed: " + writeAndSync[0].errno()
-                    + ", " + writeAndSync[1].errno(), null);
-            }
-        }
-        storage.rename(tmp, dir.resolve(SegmentFiles.CLEAN_FILE));
-        storage.syncDirectory(dir);
+        DurableFiles.replace(ctx, dir.resolve(SegmentFiles.CLEAN_TMP_FILE), dir.resolve(SegmentFiles.CLEAN_FILE), marker.encode());
     }
 }

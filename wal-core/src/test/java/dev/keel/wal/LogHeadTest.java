@@ -113,7 +113,9 @@ class LogHeadTest {
         try (var s = Files.list(dir)) {
             lastIndex = s.mapToLong(SegmentFiles::indexOf).max().orElseThrow();
         }
-        new LogHead(77, lastIndex + 1).write(dir); // the commit point of a reset, then a crash before the deletions
+        try (dev.keel.aio.AioContext ctx = dev.keel.aio.Aio.backend("threads").open(dev.keel.aio.AioOptions.defaults())) {
+            new LogHead(77, lastIndex + 1).write(ctx, dir); // the commit point of a reset, then a crash before the deletions
+        }
         try (Wal wal = Wal.open(dir, opts())) {
             assertEquals(77, wal.startLsn());
             assertEquals(76, wal.lastLsn());

@@ -62,10 +62,9 @@ final class CrashChecker {
                 lsnByKey.put(a.key(), a.lsn());
                 boolean released = false;
                 for (History.Truncation t : truncations) {
-                    boolean covers = t.before() ? a.lsn() < t.lsn() : a.lsn() > t.lsn();
-                    if (covers && t.startedAt() > a.ackedAt() && t.startedAt() < crashAt) {
+                    if (t.cut().covers(a.lsn(), t.lsn()) && t.startedAt() > a.ackedAt() && t.startedAt() < crashAt) {
                         released = true;
-                        if (!t.before() && t.endedAt() < crashAt) {
+                        if (t.cut().forGood && t.endedAt() < crashAt) {
                             forbidden.add(a.key()); // removed for good before the crash: must not come back
                         }
                     }
@@ -165,7 +164,7 @@ final class CrashChecker {
             problems.add(mode + ": key " + key + " was acknowledged as LSN " + acked + " but came back as LSN " + lsn);
         }
         if (expect.forbiddenKeys().contains(key)) {
-            problems.add(mode + ": LSN " + lsn + " holds key " + key + ", which a finished truncateAfter had removed");
+            problems.add(mode + ": LSN " + lsn + " holds key " + key + ", which a finished truncation had removed for good");
         }
     }
 

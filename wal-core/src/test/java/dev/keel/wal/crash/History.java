@@ -28,8 +28,35 @@ final class History {
     record Ack(long lsn, long key, long ackedAt) {
     }
 
-    /** A truncation the workload ran: {@code before} (truncateBefore) or not (truncateAfter), between two events. */
-    record Truncation(boolean before, long lsn, long startedAt, long endedAt) {
+    /** What a truncation removes: records below its LSN, after it, or every one (a reset); for good once it returned, or not. */
+    enum Cut {
+        /** truncateBefore: whole segments below the LSN go; records below it in a kept segment may still be read. */
+        BEFORE("truncateBefore", false),
+        /** truncatePrefix: the head (keel.head) moves to the LSN; nothing below it is read again. */
+        PREFIX("truncatePrefix", true),
+        AFTER("truncateAfter", true),
+        /** reset: the log empties and continues at the LSN (a new epoch in keel.head). */
+        RESET("reset", true);
+
+        final String call;
+        final boolean forGood;
+
+        Cut(String call, boolean forGood) {
+            this.call = call;
+            this.forGood = forGood;
+        }
+
+        boolean covers(long ackedLsn, long lsn) {
+            return switch (this) {
+                case BEFORE, PREFIX -> ackedLsn < lsn;
+                case AFTER -> ackedLsn > lsn;
+                case RESET -> true;
+            };
+        }
+    }
+
+    /** A truncation the workload ran, between two events. */
+    record Truncation(Cut cut, long lsn, long startedAt, long endedAt) {
     }
 
     private final DiskModel model;
@@ -51,12 +78,12 @@ final class History {
         acks.add(new Ack(lsn, key, model.mark("ack LSN " + lsn)));
     }
 
-    long truncationStarts(boolean before, long lsn) {
-        return model.mark((before ? "truncateBefore " : "truncateAfter ") + lsn);
+    long truncationStarts(Cut cut, long lsn) {
+        return model.mark(cut.call + " " + lsn);
     }
 
-    synchronized void truncationEnded(boolean before, long lsn, long startedAt) {
-        truncations.add(new Truncation(before, lsn, startedAt, model.mark("truncation done")));
+    synchronized void truncationEnded(Cut cut, long lsn, long startedAt) {
+        truncations.add(new Truncation(cut, lsn, startedAt, model.mark("truncation done")));
     }
 
     /** The most data writes the model has seen in flight at once so far. */

@@ -112,10 +112,8 @@ enum Workload {
             for (int i = 0; i < 30; i++) {
                 append(wal, h, i, 5000);
             }
-            truncateBefore(wal, h, 20);
-            long start = h.truncationStarts(false, 25);
-            wal.truncateAfter(25);
-            h.truncationEnded(false, 25, start);
+            cut(wal, h, History.Cut.BEFORE, 20);
+            cut(wal, h, History.Cut.AFTER, 25);
             for (int i = 100; i < 106; i++) {
                 append(wal, h, i, 3000);
             }
@@ -134,9 +132,32 @@ enum Workload {
             for (int i = 0; i < 30; i++) {
                 append(wal, h, i, 5000);
             }
-            truncateBefore(wal, h, 25);
+            cut(wal, h, History.Cut.BEFORE, 25);
             for (int i = 100; i < 130; i++) {
                 append(wal, h, i, 5000);
+            }
+        }
+    },
+    /**
+     * The log's head ({@code keel.head}, written through the storage: a new file synced, renamed
+     * over the old, directory synced): truncatePrefix inside the second segment, more appends,
+     * then a reset to LSN 1000 (a new epoch: the head's rename commits it, the old segments are
+     * deleted after), and appends from 1000. Records a finished truncatePrefix or reset removed
+     * must never come back.
+     */
+    HEAD_MOVES(64 << 10) {
+        @Override
+        void run(Wal wal, History h) throws Exception {
+            for (int i = 0; i < 24; i++) {
+                append(wal, h, i, 4000);
+            }
+            cut(wal, h, History.Cut.PREFIX, 20);
+            for (int i = 100; i < 106; i++) {
+                append(wal, h, i, 3000);
+            }
+            cut(wal, h, History.Cut.RESET, 1000);
+            for (int i = 200; i < 206; i++) {
+                append(wal, h, i, 3000);
             }
         }
     },
@@ -171,11 +192,17 @@ enum Workload {
         h.acked(lsn, key);
     }
 
-    /** truncateBefore, its start and end marked in the history. */
-    static void truncateBefore(Wal wal, History h, long lsn) throws Exception {
-        long start = h.truncationStarts(true, lsn);
-        wal.truncateBefore(lsn);
-        h.truncationEnded(true, lsn, start);
+    /** A truncation or reset, its start and end marked in the history. */
+    static void cut(Wal wal, History h, History.Cut cut, long lsn) throws Exception {
+        long start = h.truncationStarts(cut, lsn);
+        switch (cut) {
+            case BEFORE -> wal.truncateBefore(lsn);
+            case PREFIX -> wal.truncatePrefix(lsn);
+            case AFTER -> wal.truncateAfter(lsn);
+            case RESET -> wal.reset(lsn);
+            default -> throw new AssertionError(cut);
+        }
+        h.truncationEnded(cut, lsn, start);
     }
 
     /** Path of the log inside a run directory. */

@@ -42,6 +42,9 @@ public final class LogRecovery {
      *     close; false to read every segment anyway, as {@code keel verify} must: a clean close
      *     says nothing about damage to sealed segments since
      */
+    /** Segments below this index are not the log's (see {@link #ignoringSegmentsBelow}). */
+    private long firstLiveSegment;
+
     public LogRecovery(AioContext ctx, RecoveryMode mode, boolean dryRun, boolean trustCleanShutdown) {
         this.ctx = ctx;
         this.mode = mode;
@@ -49,16 +52,32 @@ public final class LogRecovery {
         this.trustCleanShutdown = trustCleanShutdown;
     }
 
+    /**
+     * Recovery that leaves out the segments below {@code epochSegment}, and a clean-shutdown
+     * marker that describes them: a reset of the log committed (wal-core's {@code keel.head} names
+     * the epoch) and a crash came before they were deleted. {@code Wal.open} deletes them first; a
+     * dry run, which deletes nothing, reads the log without them.
+     */
+    public LogRecovery ignoringSegmentsBelow(long epochSegment) {
+        this.firstLiveSegment = epochSegment;
+        return this;
+    }
+
     public RecoveredLog recover(Path dir) throws IOException {
         long start = System.nanoTime();
         Storage storage = ctx.storage();
-        SegmentFiles.Listing listing = SegmentFiles.listOwned(storage, dir);
+        SegmentFiles.Listing all = SegmentFiles.listOwned(storage, dir);
+        SegmentFiles.Listing listing = new SegmentFiles.Listing(all.segments().stream()
+            .filter(p -> SegmentFiles.indexOf(p) >= firstLiveSegment).toList(), all.preparing(), all.spares(), all.unknown());
+        CleanShutdown marker = CleanShutdown.read(dir);
+        boolean markerOfThisEpoch = marker == null || marker.lastSegmentIndex() >= firstLiveSegment;
         if (!dryRun) {
             for (Path p : listing.preparing()) {
                 storage.deleteIfExists(p); // zero-filled, never held a record
             }
         }
-        RecoveredLog clean = trustCleanShutdown ? new CleanPath(ctx, mode).tryOpen(dir, listing.segments(), start) : null;
+        RecoveredLog clean = trustCleanShutdown && markerOfThisEpoch ? new CleanPath(ctx, mode).tryOpen(dir, listing.segments(), start)
+            : null;
         if (clean != null) {
             if (!dryRun) {
                 storage.deleteIfExists(dir.resolve(SegmentFiles.CLEAN_FILE));
@@ -67,7 +86,7 @@ public final class LogRecovery {
             return clean;
         }
         LogScanner scanner = new LogScanner(ctx);
-        scanner.scan(dir, listing.segments(), CleanShutdown.read(dir));
+        scanner.scan(dir, listing.segments(), markerOfThisEpoch ? marker : null);
         RecoveredLog recovered = decide(dir, scanner, start);
         if (!dryRun && storage.deleteIfExists(dir.resolve(SegmentFiles.CLEAN_FILE))) {
             // A marker the fast path could not trust; the scan has replaced it.

@@ -32,20 +32,25 @@ public final class ReadOnlyWal implements AutoCloseable {
     private final AioContext readCtx;
     private final RecoveredLog recovered;
     private final ReadSource source;
+    /** As {@link Wal#startLsn()} and {@link Wal#lastLsn()} at open: the head ({@code keel.head}) is where the log starts. */
+    private final long startLsn;
+    private final long lastLsn;
     private volatile boolean closed;
 
-    private ReadOnlyWal(Path dir, WalOptions options, AioContext readCtx, RecoveredLog recovered) {
+    private ReadOnlyWal(Path dir, WalOptions options, AioContext readCtx, RecoveredLog recovered, LogHead head) {
         this.dir = dir;
         this.readCtx = readCtx;
         this.recovered = recovered;
+        this.lastLsn = head.nextLsn(recovered) - 1;
+        this.startLsn = head.startLsn(recovered.firstLsn() == 0 ? lastLsn + 1 : recovered.firstLsn(), lastLsn);
         Segments segments = new Segments(dir, recovered.logId(), options.segmentBytes(), options.durability(), options.directIo(), null,
             readCtx.storage());
         for (SegmentInfo s : recovered.segments()) {
             segments.add(s.index(), s.firstLsn());
         }
-        long lastLsn = recovered.lastLsn();
+        long last = lastLsn;
         this.source = new ReadSource(segments, readCtx, options.recoveryMode() == RecoveryMode.SKIP_ANY_CORRUPTED_RECORDS,
-            () -> lastLsn, this::checkOpen);
+            () -> last, this::checkOpen);
     }
 
     static ReadOnlyWal open(Path dir, WalOptions options) throws IOException {
@@ -59,22 +64,28 @@ public final class ReadOnlyWal implements AutoCloseable {
         SegmentFiles.listOwned(backend.storage(), dir);
         AioContext readCtx = backend.open(AioOptions.defaults().backend(backend).maxInFlight(64));
         try {
-            RecoveredLog recovered = new LogRecovery(readCtx, options.recoveryMode(), true).recover(dir);
-            return new ReadOnlyWal(dir, options, readCtx, recovered);
+            // The head as Wal.open reads it: where the log starts, and which segments a committed reset left dead.
+            LogHead head = LogHead.read(dir);
+            RecoveredLog recovered = new LogRecovery(readCtx, options.recoveryMode(), true)
+                .ignoringSegmentsBelow(head.epochSegment()).recover(dir);
+            return new ReadOnlyWal(dir, options, readCtx, recovered, head);
         } catch (IOException | RuntimeException e) {
             readCtx.close();
             throw e;
         }
     }
 
-    /** The first LSN in the log (0 when empty). */
+    /** The first LSN in the log (0 when empty), as {@link Wal#firstLsn()}: never below its head ({@code keel.head}). */
     public long firstLsn() {
-        return recovered.firstLsn();
+        return startLsn <= lastLsn ? startLsn : 0;
     }
 
-    /** The last LSN in the log when it was opened (0 when empty); every record up to it is readable. */
+    /**
+     * The last LSN in the log when it was opened (as {@link Wal#lastLsn()}: an empty log whose
+     * head moved reports the LSN before its head); every record from {@link #firstLsn()} up to it is readable.
+     */
     public long lastLsn() {
-        return recovered.lastLsn();
+        return lastLsn;
     }
 
     /** What the dry-run recovery found (and what a writable open would repair). */

@@ -126,6 +126,63 @@ class ReadOnlyWalTest {
         }
     }
 
+    /**
+     * keel.head, read as Wal.open reads it: after truncatePrefix inside a segment the view starts
+     * at the head (records below it do not come back), the same first and last LSN as a writable open.
+     */
+    @Test
+    void startsAtTheHeadAfterTruncatePrefixInsideASegment() throws IOException {
+        writeLog(dir);
+        try (Wal wal = Wal.open(dir, WalBasicsTest.small())) {
+            wal.truncatePrefix(123);
+        }
+        Map<String, String> before = snapshot(dir);
+        try (ReadOnlyWal view = Wal.openReadOnly(dir, WalBasicsTest.small())) {
+            assertEquals(123, view.firstLsn(), "the head, not the segment's first record");
+            assertEquals(RECORDS, view.lastLsn());
+            assertThrows(IllegalArgumentException.class, () -> view.reader(122), "below the head is not the log");
+            try (WalReader r = view.reader(123)) {
+                assertTrue(r.next());
+                assertEquals(123, r.lsn());
+            }
+        }
+        assertEquals(before, snapshot(dir), "the view wrote nothing");
+        try (Wal wal = Wal.open(dir, WalBasicsTest.small())) {
+            assertEquals(123, wal.firstLsn());
+            assertEquals(RECORDS, wal.lastLsn());
+        }
+    }
+
+    /**
+     * A reset whose head was committed but whose old segments a crash left behind: the view does
+     * not read the dead segments (nor delete them), and shows the empty log at the reset's LSN, as
+     * Wal.open then does.
+     */
+    @Test
+    void leavesOutTheSegmentsACommittedResetLeftBehind() throws IOException {
+        writeLog(dir);
+        long lastIndex;
+        try (Stream<Path> s = Files.list(dir)) {
+            lastIndex = s.mapToLong(SegmentFiles::indexOf).max().orElseThrow();
+        }
+        try (dev.keel.aio.AioContext ctx = dev.keel.aio.Aio.backend("threads").open(dev.keel.aio.AioOptions.defaults())) {
+            new LogHead(1000, lastIndex + 1).write(ctx, dir); // a reset's commit point, then a crash before its deletions
+        }
+        try (ReadOnlyWal view = Wal.openReadOnly(dir, WalBasicsTest.small())) {
+            assertEquals(0, view.firstLsn(), "empty");
+            assertEquals(999, view.lastLsn(), "continues at the reset's LSN");
+            assertEquals(0, view.recoveryReport().damage().size(), view.recoveryReport().summary());
+            try (WalReader r = view.reader(1000)) {
+                assertFalse(r.next());
+            }
+        }
+        assertTrue(Files.exists(SegmentFiles.segmentPath(dir, 1)), "a read-only view deletes nothing");
+        try (Wal wal = Wal.open(dir, WalBasicsTest.small())) {
+            assertEquals(0, wal.firstLsn());
+            assertEquals(999, wal.lastLsn());
+        }
+    }
+
     private static void writeLog(Path log) throws IOException {
         try (Wal wal = Wal.open(log, WalBasicsTest.small())) {
             for (int i = 1; i <= RECORDS; i++) {

@@ -151,7 +151,7 @@ class BenchCommandTest {
             }
         }
         systems.add("bound"); // present whenever the limits measured something (see hasBound)
-        assertEquals(Set.of("device", "bound", "keel", "keel-dsync", "raw-limit", "rocksdb", "chronicle-queue", "filechannel", "artemis-nio",
+        assertEquals(Set.of("device", "bound", "keel", "keel-dsync", "keel-direct", "raw-limit", "rocksdb", "chronicle-queue", "filechannel", "artemis-nio",
             "artemis-mapped", "artemis-asyncio"), systems);
         try (Stream<Path> pngs = Files.list(plots)) {
             assertTrue(pngs.anyMatch(p -> p.getFileName().toString().equals("scaling-128B.png")), "scaling chart written");

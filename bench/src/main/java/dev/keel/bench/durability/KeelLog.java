@@ -25,6 +25,8 @@ import java.nio.file.Path;
 public final class KeelLog implements DurableLog {
     private final Wal wal;
     private final String system;
+    /** Segments opened O_DIRECT (WalOptions.directIo). */
+    private final boolean directIo;
     private final Durability durability;
     private final long firstAppendNs;
 
@@ -40,6 +42,7 @@ public final class KeelLog implements DurableLog {
     /** As above, named {@code system} in the report (a second Keel row of one table, "keel-dsync"). */
     public KeelLog(String system, Path dir, WalOptions options, Durability durability) throws IOException {
         this.system = system;
+        this.directIo = options.directIo();
         this.durability = durability;
         this.wal = Wal.open(dir, options);
         long start = System.nanoTime();
@@ -69,12 +72,12 @@ public final class KeelLog implements DurableLog {
 
     @Override
     public String durabilityNote() {
-        return "Wal.append returns once durable (" + durability + ")";
+        return "Wal.append returns once durable (" + durability + (directIo ? ", O_DIRECT segments" : "") + ")";
     }
 
     @Override
     public String guarantee() {
-        return guarantee(durability);
+        return directIo && durability == Durability.OPEN_DSYNC ? "on disk (O_DIRECT+O_DSYNC)" : guarantee(durability);
     }
 
     /** What a returned {@code Wal.append} guarantees in {@code mode}. */

@@ -23,9 +23,10 @@ import static dev.keel.bench.durability.ResultTable.Column.THREADS;
 
 /**
  * Section 2, group commit scaling: 1 to 64 threads appending blocking records, Keel with
- * FDATASYNC and with OPEN_DSYNC (each write durable when it completes: the same promise with no
- * separate sync call, which a lone writer makes inline as one pwrite) beside the peers at their
- * strongest durable setting. Each (threads, record size) group
+ * FDATASYNC, with OPEN_DSYNC (each write durable when it completes: the same promise with no
+ * separate sync call, which a lone writer makes inline as one pwrite) and with DIRECT segments in
+ * OPEN_DSYNC (O_DIRECT + O_DSYNC: one block-padded write per group, several groups in flight)
+ * beside the peers at their strongest durable setting. Each (threads, record size) group
  * runs in interleaved {@link Rounds}; every row's ratio is the median over the rounds of its rate
  * over the best peer's in the same round. Above each group, the closed-loop device bound
  * ({@link ClosedLoopBound}, from the limits section), and Keel's row is also held against it.
@@ -33,8 +34,8 @@ import static dev.keel.bench.durability.ResultTable.Column.THREADS;
 public final class ScalingSection implements Section {
     static final int[] THREAD_COUNTS = {1, 4, 16, 64};
     static final int[] RECORD_BYTES = {128, 4096};
-    /** Keel's entrants, first in every round: FDATASYNC, then OPEN_DSYNC ("keel-dsync"). */
-    static final int KEEL_ENTRANTS = 2;
+    /** Keel's entrants, first in every round: FDATASYNC, OPEN_DSYNC ("keel-dsync"), DIRECT + OPEN_DSYNC ("keel-direct"). */
+    static final int KEEL_ENTRANTS = 3;
     /** The bound's rows, as the report and the JSON's system field name them. */
     static final String BOUND = "bound";
 
@@ -69,7 +70,7 @@ public final class ScalingSection implements Section {
     @Override
     public List<BenchCase> run(BenchRun run) throws IOException {
         String backend = run.settings().bestBackend();
-        run.table().section("2. Group commit scaling: blocking appends, Keel (FDATASYNC; keel-dsync: OPEN_DSYNC) beside the peers",
+        run.table().section("2. Group commit scaling: blocking appends, Keel (FDATASYNC; keel-dsync: OPEN_DSYNC; keel-direct: directIo + OPEN_DSYNC) beside the peers",
             List.of("Keel on " + backend + "; ratio = records/s against the best peer of the same round, median of "
                     + run.settings().rounds() + " interleaved rounds (lowest-highest).",
                 "bound = the closed-loop device bound; vs limit = Keel's records/s over it. "
@@ -101,6 +102,9 @@ public final class ScalingSection implements Section {
         entrants.add(new Rounds.Entrant("keel-dsync", Durability.OPEN_DSYNC.name(), backend,
             dir -> new KeelLog("keel-dsync", dir, WalOptions.defaults().durability(Durability.OPEN_DSYNC).aioBackend(backend),
                 Durability.OPEN_DSYNC)));
+        entrants.add(new Rounds.Entrant("keel-direct", Durability.OPEN_DSYNC.name(), backend,
+            dir -> new KeelLog("keel-direct", dir, WalOptions.defaults().durability(Durability.OPEN_DSYNC).directIo(true)
+                .aioBackend(backend), Durability.OPEN_DSYNC)));
         entrants.addAll(peers(run.limits()));
         Rounds.Result result = Rounds.closedLoop(run, "scaling: " + threads + " x " + ResultTable.bytes(recordBytes), entrants,
             threads, recordBytes);

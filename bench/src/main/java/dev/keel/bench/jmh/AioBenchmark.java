@@ -4,6 +4,7 @@ import dev.keel.aio.AddressOf;
 import dev.keel.aio.Aio;
 import dev.keel.aio.AioContext;
 import dev.keel.aio.AioException;
+import dev.keel.aio.AioOpcode;
 import dev.keel.aio.AioOptions;
 import dev.keel.aio.AioRequest;
 import dev.keel.aio.NativeFile;
@@ -64,7 +65,10 @@ public class AioBenchmark {
         public long ops;
     }
 
-    /** One context, one file, {@code depth} requests kept in flight. */
+    /**
+     * One context, one file, {@code depth} requests kept in flight, each with its own slot of the
+     * buffer (its tag): a subclass says which transfer, of what size, over how large a file.
+     */
     @State(Scope.Thread)
     public static class Pipeline {
         @Param({"io_uring", "linux-aio", "posix", "threads"})
@@ -86,11 +90,15 @@ public class AioBenchmark {
         AioRequest[] out;
         long nextOffset;
         long fileBytes;
+        AioOpcode opcode;
         int transferBytes;
         final CpuMeter cpu = new CpuMeter();
         long completed;
 
-        void open(int transferBytes, long fileBytes, boolean preload) throws IOException {
+        /** Opens and submits the first {@code depth} transfers; a file to be read is written whole first. */
+        void open(AioOpcode opcode, int transferBytes, long fileBytes) throws IOException {
+            assert opcode == AioOpcode.READ || opcode == AioOpcode.WRITE : opcode;
+            this.opcode = opcode;
             this.transferBytes = transferBytes;
             this.fileBytes = fileBytes;
             dir = BenchDir.create();
@@ -102,9 +110,50 @@ public class AioBenchmark {
             buffer = BufferUtil.allocateDirectAligned(depth * transferBytes, 4096);
             requests = new AioRequest[depth * 2];
             out = new AioRequest[depth * 2];
-            if (preload) {
+            if (opcode == AioOpcode.READ) {
                 fill(file, buffer, fileBytes, transferBytes);
             }
+            for (int i = 0; i < depth; i++) {
+                requests[i] = new AioRequest().tag(i);
+                prepare(requests[i], next(), slotAddress(i));
+            }
+            ctx.submit(requests, 0, depth);
+        }
+
+        /** Points {@code r} at its next transfer: {@code transferBytes} at {@code offset}, to or from {@code address}. */
+        private void prepare(AioRequest r, long offset, long address) {
+            if (opcode == AioOpcode.READ) {
+                r.prepareRead(file, offset, address, transferBytes);
+            } else {
+                r.prepareWrite(file, offset, address, transferBytes);
+            }
+        }
+
+        private long slotAddress(long tag) {
+            return AddressOf.buffer(buffer) + tag * transferBytes;
+        }
+
+        /**
+         * One invocation: reaps what has completed (at least one), checks that each moved all its
+         * bytes, and resubmits them as one batch at the next offsets, so {@code depth} stay in flight.
+         */
+        int reapAndResubmit(Completed c) throws AioException {
+            int n = ctx.await(out, 1, out.length, AioContext.INFINITE);
+            for (int i = 0; i < n; i++) {
+                AioRequest r = out[i];
+                if (r.result() != transferBytes) {
+                    throw new IllegalStateException(r.opcode() + " of " + transferBytes + " bytes failed: result " + r.result()
+                        + (r.result() < 0 ? " (" + r.errno() + ")" : ""));
+                }
+                prepare(r, next(), slotAddress(r.tag()));
+            }
+            int submitted = 0;
+            while (submitted < n) {
+                submitted += ctx.submit(out, submitted, n - submitted);
+            }
+            c.ops += n;
+            completed += n;
+            return n;
         }
 
         long next() {
@@ -152,12 +201,7 @@ public class AioBenchmark {
     public static class Writes extends Pipeline {
         @Setup(Level.Trial)
         public void setUp() throws IOException {
-            open(WRITE_BYTES, WRITE_FILE_BYTES, false);
-            for (int i = 0; i < depth; i++) {
-                requests[i] = new AioRequest()
-                    .prepareWrite(file, next(), AddressOf.buffer(buffer) + (long) i * WRITE_BYTES, WRITE_BYTES).tag(i);
-            }
-            ctx.submit(requests, 0, depth);
+            open(AioOpcode.WRITE, WRITE_BYTES, WRITE_FILE_BYTES);
         }
     }
 
@@ -165,52 +209,18 @@ public class AioBenchmark {
     public static class Reads extends Pipeline {
         @Setup(Level.Trial)
         public void setUp() throws IOException {
-            open(READ_BYTES, READ_FILE_BYTES, true);
-            for (int i = 0; i < depth; i++) {
-                requests[i] = new AioRequest()
-                    .prepareRead(file, next(), AddressOf.buffer(buffer) + (long) i * READ_BYTES, READ_BYTES).tag(i);
-            }
-            ctx.submit(requests, 0, depth);
+            open(AioOpcode.READ, READ_BYTES, READ_FILE_BYTES);
         }
     }
 
     @Benchmark
     public int write4k(Writes s, Completed c) throws AioException {
-        int n = s.ctx.await(s.out, 1, s.out.length, AioContext.INFINITE);
-        for (int i = 0; i < n; i++) {
-            AioRequest r = s.out[i];
-            if (r.result() != WRITE_BYTES) {
-                throw new IllegalStateException("write failed: " + r.errno());
-            }
-            r.prepareWrite(s.file, s.next(), AddressOf.buffer(s.buffer) + r.tag() * WRITE_BYTES, WRITE_BYTES);
-        }
-        resubmit(s, n);
-        c.ops += n;
-        s.completed += n;
-        return n;
+        return s.reapAndResubmit(c);
     }
 
     @Benchmark
     public int read1m(Reads s, Completed c) throws AioException {
-        int n = s.ctx.await(s.out, 1, s.out.length, AioContext.INFINITE);
-        for (int i = 0; i < n; i++) {
-            AioRequest r = s.out[i];
-            if (r.result() != READ_BYTES) {
-                throw new IllegalStateException("read failed: " + r.result());
-            }
-            r.prepareRead(s.file, s.next(), AddressOf.buffer(s.buffer) + r.tag() * READ_BYTES, READ_BYTES);
-        }
-        resubmit(s, n);
-        c.ops += n;
-        s.completed += n;
-        return n;
-    }
-
-    private static void resubmit(Pipeline s, int n) throws AioException {
-        int done = 0;
-        while (done < n) {
-            done += s.ctx.submit(s.out, done, n - done);
-        }
+        return s.reapAndResubmit(c);
     }
 
     /** One 4 KiB write and its DATA sync barrier, submitted as one batch and waited for. */

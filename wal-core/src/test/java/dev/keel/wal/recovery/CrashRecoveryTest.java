@@ -165,17 +165,8 @@ class CrashRecoveryTest {
      * One child JVM. Its stdout goes to a file, not a pipe: the kernel keeps what the child wrote
      * when it is killed, and nothing in the parent has to keep a pipe drained or race its close.
      */
-    private static final class ChildRun {
+    private record ChildRun(Process process, Path stdout, Path stderr) {
         private static final long POLL_MS = 10;
-        private final Process process;
-        private final Path stdout;
-        private final Path stderr;
-
-        private ChildRun(Process process, Path stdout, Path stderr) {
-            this.process = process;
-            this.stdout = stdout;
-            this.stderr = stderr;
-        }
 
         static ChildRun start(Path dir, Durability durability, long seed, Path stderr) throws IOException {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();

@@ -2,11 +2,9 @@ package dev.keel.wal;
 
 import dev.keel.aio.AioBackend;
 import dev.keel.aio.AioContext;
-import dev.keel.aio.AioException;
 import dev.keel.aio.ForwardingAioBackend;
 import dev.keel.aio.ForwardingAioContext;
-import dev.keel.aio.NativeFile;
-import dev.keel.aio.OpenFlag;
+import dev.keel.aio.ForwardingStorage;
 import dev.keel.aio.Storage;
 import dev.keel.aio.threads.ThreadsBackend;
 import org.junit.jupiter.api.Test;
@@ -15,8 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -91,58 +87,13 @@ class TruncationFailureTest {
         FailingRenameBackend(AioBackend delegate) {
             super("failing-rename", delegate);
             Storage real = delegate.storage();
-            this.storage = new Storage() {
-                @Override
-                public NativeFile open(Path path, Set<OpenFlag> flags) throws AioException {
-                    return real.open(path, flags);
-                }
-
-                @Override
-                public void truncate(NativeFile file, long lengthBytes) throws AioException {
-                    real.truncate(file, lengthBytes);
-                }
-
-                @Override
-                public void allocate(NativeFile file, long offsetBytes, long lengthBytes) throws AioException {
-                    real.allocate(file, offsetBytes, lengthBytes);
-                }
-
+            this.storage = new ForwardingStorage(real) {
                 @Override
                 public void rename(Path from, Path to) throws IOException {
-                    if (armed && real.exists(to)) {
+                    if (armed && delegate.exists(to)) {
                         throw new IOException("planted: rename " + from + " -> " + to + " failed");
                     }
-                    real.rename(from, to);
-                }
-
-                @Override
-                public boolean deleteIfExists(Path path) throws IOException {
-                    return real.deleteIfExists(path);
-                }
-
-                @Override
-                public void createDirectories(Path d) throws IOException {
-                    real.createDirectories(d);
-                }
-
-                @Override
-                public void syncDirectory(Path d) throws AioException {
-                    real.syncDirectory(d);
-                }
-
-                @Override
-                public List<Path> list(Path d) throws IOException {
-                    return real.list(d);
-                }
-
-                @Override
-                public boolean exists(Path path) {
-                    return real.exists(path);
-                }
-
-                @Override
-                public boolean isDirectory(Path path) {
-                    return real.isDirectory(path);
+                    delegate.rename(from, to);
                 }
             };
         }

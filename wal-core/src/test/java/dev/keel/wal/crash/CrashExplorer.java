@@ -49,7 +49,7 @@ final class CrashExplorer {
      */
     record Limits(int crashPoints, CrashStates.Bounds bounds, int repairStates, int maxStates, int ownBackendStates) {
         /**
-         * CI: every workload, mode and backend (180 runs) within about two minutes on two cores:
+         * CI: every workload, mode and backend (200 runs) within about two minutes on two cores:
          * each state costs four opens (one per recovery mode).
          */
         static final Limits CI = new Limits(12, CrashStates.Bounds.CI, 1, 16, Integer.MAX_VALUE);

@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
  *   keel.lock                      the directory lock (the pid of the owner inside)
  *   keel.clean                     written by a clean close: where the log ends
  *   keel.clean.tmp                 the marker while a close writes it (deleted by recovery)
+ *   .direct-probe                  a DIRECT open's block-size probe (deleted by recovery)
  *   keel.head                      the log's durable logical head (first LSN, reset epoch); see Wal
  *   quarantine/                    what recovery set aside: cut tails, damaged segments
  * </pre>
@@ -88,10 +89,17 @@ public final class SegmentFiles {
     public static final String CLEAN_TMP_FILE = CLEAN_FILE + ".tmp";
 
     /**
+     * The file a DIRECT log opens O_DIRECT at open to learn the block size, then deletes. A power
+     * cut can leave it behind (its name durable, its removal not); it never holds a record.
+     */
+    public static final String DIRECT_PROBE_FILE = ".direct-probe";
+
+    /**
      * What a log directory holds; spares sorted by their former index, oldest first.
      *
      * @param preparing leftovers that never held a record and that recovery deletes: {@code .prep}
-     *     files (a segment being zero-filled) and an unfinished clean-shutdown marker
+     *     files (a segment being zero-filled), an unfinished clean-shutdown marker and a DIRECT
+     *     open's block-size probe
      */
     public record Listing(List<Path> segments, List<Path> preparing, List<Path> spares, List<Path> unknown) {
     }
@@ -111,7 +119,7 @@ public final class SegmentFiles {
             String name = p.getFileName().toString();
             if (SEGMENT.matcher(name).matches()) {
                 segments.add(p);
-            } else if (PREPARING.matcher(name).matches() || name.equals(CLEAN_TMP_FILE)) {
+            } else if (PREPARING.matcher(name).matches() || name.equals(CLEAN_TMP_FILE) || name.equals(DIRECT_PROBE_FILE)) {
                 preparing.add(p);
             } else if (SPARE.matcher(name).matches()) {
                 spares.add(p);

@@ -171,11 +171,6 @@ public final class Wal implements AutoCloseable {
     }
 
     /**
-     * The block size DIRECT writes align to, from a probe file opened O_DIRECT in the log's
-     * directory: a file system that refuses O_DIRECT (tmpfs, some network file systems) is named
-     * here, at open, never answered by a silent fall-back to buffered writes.
-     */
-    /**
      * The context the committer writes through. DIRECT: with the staging buffers registered
      * (io_uring WRITE_FIXED, no page pinning per write). Registration counts against
      * RLIMIT_MEMLOCK without CAP_IPC_LOCK; a refusal costs only that saving, so the log opens
@@ -196,9 +191,15 @@ public final class Wal implements AutoCloseable {
         }
     }
 
-    private static int directBlockBytes(Path dir) throws IOException {
-        Path probe = dir.resolve(".direct-probe");
-        try (NativeFile f = NativeFile.open(probe, OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.DIRECT)) {
+    /**
+     * The block size DIRECT writes align to, from a probe file opened O_DIRECT in the log's
+     * directory: a file system that refuses O_DIRECT (tmpfs, some network file systems) is named
+     * here, at open, never answered by a silent fall-back to buffered writes. Through the log's
+     * storage: a power cut can leave the probe behind (its name made, its removal not yet durable).
+     */
+    private static int directBlockBytes(Storage storage, Path dir) throws IOException {
+        Path probe = dir.resolve(SegmentFiles.DIRECT_PROBE_FILE);
+        try (NativeFile f = storage.open(probe, OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.DIRECT)) {
             int blockBytes = f.blockSize();
             if (Integer.bitCount(blockBytes) != 1 || blockBytes > SegmentHeaderDescriptor.HEADER_BYTES) {
                 throw new IOException("directIo=true: " + dir + " has a block size of " + blockBytes
@@ -209,7 +210,7 @@ public final class Wal implements AutoCloseable {
             throw new IOException("directIo=true: " + dir + " refuses O_DIRECT (" + e.getMessage()
                 + "); open the log with directIo(false)", e);
         } finally {
-            Files.deleteIfExists(probe);
+            storage.deleteIfExists(probe);
         }
     }
 
@@ -253,7 +254,7 @@ public final class Wal implements AutoCloseable {
         try {
             // One staging buffer per batch that can be built or in flight: registered with the write context.
             DirectLayout direct = options.directIo()
-                ? new DirectLayout(directBlockBytes(dir), options.maxBatchBytes(), options.maxSyncsInFlight() + 1) : null;
+                ? new DirectLayout(directBlockBytes(storage, dir), options.maxBatchBytes(), options.maxSyncsInFlight() + 1) : null;
             ctx = openWriteContext(backend, direct);
             readCtx = backend.open(AioOptions.defaults().backend(backend).maxInFlight(64));
             LogHead.discardUnfinished(storage, dir);

@@ -103,6 +103,10 @@ final class CrashChecker {
             } else if (tolerantReport != null && tolerantReport.damage().isEmpty()) {
                 problems.add("ABSOLUTE_CONSISTENCY refused a state in which TOLERATE_CORRUPTED_TAIL found no damage: " + e.getMessage());
             }
+        } catch (IOException e) {
+            // Not a verdict on damage (a file it does not own, a head it cannot read): no mode may refuse a crash this way.
+            problems.add(mode + " refused to open a state a power cut can leave (" + e.getClass().getSimpleName() + "): "
+                + e.getMessage());
         } finally {
             delete(dir);
         }

@@ -95,6 +95,33 @@ class CrashStateRegressionTest {
         assertTrue(states > 0, "the truncation made no unsynced write to replay");
     }
 
+    /**
+     * Found once the DIRECT block-size probe went through the storage: a power cut after the
+     * probe's name became durable but before its removal did left {@code .direct-probe}, and the
+     * log refused to open ("a file Keel does not own"); recovery now deletes it like a .prep file.
+     */
+    @Test
+    void aCrashThatKeepsTheDirectProbeLeavesALogThatOpens() throws Exception {
+        CrashExplorer explorer = new CrashExplorer(threads, Durability.FDATASYNC, CrashExplorer.Limits.CI, 1, dir);
+        CrashExplorer.Recorded run = explorer.recordRun(Workload.DIRECT_AT_DEPTH);
+        long create = first(run, op -> op instanceof DiskModel.NameOp n && n.from == null && n.to != null
+            && n.to.toString().equals(".direct-probe"));
+        long delete = first(run, op -> op instanceof DiskModel.NameOp n && n.to == null && n.from != null
+            && n.from.toString().equals(".direct-probe"));
+        long crashAt = delete + 1;
+        DiskModel.Split split = DiskModel.split(run.ops(), crashAt);
+        Set<DiskModel.NameOp> kept = new java.util.HashSet<>();
+        for (DiskModel.NameOp n : DiskModel.pendingNames(run.ops(), crashAt)) {
+            if (n.seq <= create) {
+                kept.add(n); // the probe's name made it to disk, its removal did not
+            }
+        }
+        CrashState state = DiskModel.apply(run.ops(), run.model().initialNames(), run.model().initialContents(), crashAt, split,
+            new SectorMask[split.unsynced().size()], kept);
+        assertTrue(state.files().containsKey(Path.of(".direct-probe")), state.describe());
+        assertNoProblems(explorer, run, state, Workload.DIRECT_AT_DEPTH);
+    }
+
     private static long first(CrashExplorer.Recorded run, Predicate<DiskModel.Op> p) {
         return run.ops().stream().filter(p).findFirst().orElseThrow(() -> new AssertionError("no such operation")).seq;
     }

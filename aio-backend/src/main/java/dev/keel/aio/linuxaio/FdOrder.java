@@ -5,7 +5,7 @@ import dev.keel.aio.internal.SlotDeque;
 /**
  * The ordering state of one file descriptor: what native AIO does not keep by itself. Exists
  * while the descriptor has writes not yet complete or syncs held back; pooled, so steady
- * state allocates nothing. Guarded by the context's issue lock.
+ * state allocates nothing. Guarded by the context's issue lock (through {@link LinuxAioOrdering}).
  *
  * <ul>
  *   <li>{@code writesPending}: WRITEs and APPENDs accepted and not yet complete (in the kernel,

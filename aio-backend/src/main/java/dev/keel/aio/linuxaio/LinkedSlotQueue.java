@@ -2,7 +2,7 @@ package dev.keel.aio.linuxaio;
 
 /**
  * A FIFO of slots, the held appends of one descriptor, linked through an {@code int[] next}
- * array the context shares between all queues (a slot sits in at most one queue at a time), so
+ * array the ordering shares between all queues (a slot sits in at most one queue at a time), so
  * holding a request back allocates nothing. Removal from the middle (cancel) and from the tail (a refused batch) walks the
  * list; both are rare. Not thread safe: guarded by the context's issue lock.
  */

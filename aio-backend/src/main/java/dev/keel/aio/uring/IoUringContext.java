@@ -11,12 +11,8 @@ import dev.keel.aio.CancelResult;
 import dev.keel.aio.Errno;
 import dev.keel.aio.OpenFlag;
 import dev.keel.aio.RequestState;
-import org.agrona.BufferUtil;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -43,7 +39,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link IoUringOrdering} decides what may go to the kernel now (kernel-free, tested alone);
  * {@link IoUringSlots} maps slots to requests and kernel tags; {@link IoUringSubmission} is the
  * SQ producer; {@link IoUringCompletions} the CQ consumer and the backend's own completions;
- * {@link IoUringCancel} answers cancel; {@link RegisteredBuffers} registers buffers and picks
+ * {@link IoUringCancel} answers cancel; {@link IoUringWait} blocks in the kernel, posts the wakeup
+ * NOP and keeps close out while threads use the ring; {@link RegisteredBuffers} registers buffers and picks
  * READ_FIXED / WRITE_FIXED; {@link IoUringRing} is the ring memory and its two system calls
  * ({@link IoUringSyscalls}, a seam for tests).
  *
@@ -67,23 +64,12 @@ final class IoUringContext extends AbstractAioContext
     implements IoUringOrdering.Kernel, IoUringSubmission.Refusals {
     /** DIRECT transfers aligned to a page work on any device with sectors up to 4 KiB. */
     private static final int DIRECT_ALIGNMENT_BYTES = 4096;
-    private static final int EINTR = Errno.EINTR.value();
-    private static final int EAGAIN = Errno.EAGAIN.value();
-    private static final int EBUSY = Errno.EBUSY.value();
-    private static final int ETIME = Errno.ETIME.value();
     private static final int ECANCELED = Errno.ECANCELED.value();
-
-    /** One wait-argument block per thread that blocks: the kernel copies it at entry. */
-    private static final ThreadLocal<UnsafeBuffer> WAIT_ARG = ThreadLocal.withInitial(
-        () -> new UnsafeBuffer(BufferUtil.allocateDirectAligned(64, 64)));
 
     private final IoUringRing ring;
     private final ReentrantLock ringLock = new ReentrantLock();
     /** The CQ consumer: a reaper (under the base's reap lock too) or a cancel absorbing completions. */
     private final ReentrantLock cqLock = new ReentrantLock();
-    /** Threads using the ring memory; close waits for them to leave before unmapping. */
-    private final AtomicInteger ringUsers = new AtomicInteger();
-    private final AtomicBoolean wakeupNopPending = new AtomicBoolean();
 
     private final RegisteredBuffers buffers;
     private final IoUringSlots slots;
@@ -91,6 +77,7 @@ final class IoUringContext extends AbstractAioContext
     private final IoUringSubmission submission;
     private final IoUringCompletions completions;
     private final IoUringCancel cancel;
+    private final IoUringWait wait;
     /** Reap scratch (cqLock): the requests of the CQEs being finished. */
     private final AioRequest[] reapedRequests;
 
@@ -117,7 +104,9 @@ final class IoUringContext extends AbstractAioContext
         this.slots = new IoUringSlots(n);
         this.ordering = new IoUringOrdering(n, this);
         this.submission = new IoUringSubmission(ring, slots, buffers, this::countIssued, this);
+        AtomicBoolean wakeupNopPending = new AtomicBoolean();
         this.completions = new IoUringCompletions(ring, slots, wakeupNopPending);
+        this.wait = new IoUringWait(ring, ringLock, submission, wakeupNopPending, this::isClosed);
         this.cancel = new IoUringCancel(this, ringLock, slots, ordering, submission, completions);
         completions.answersTo(cancel);
         this.reapedRequests = new AioRequest[n];
@@ -171,7 +160,7 @@ final class IoUringContext extends AbstractAioContext
     @Override
     public void refused(long userData, int result) {
         if (userData == IoUringSlots.WAKEUP_USER_DATA) {
-            wakeupNopPending.set(false);
+            wait.wakeupRefused();
         } else if (IoUringSlots.isCancelTag(userData)) {
             cancel.recordAnswer(userData, result);
         } else {
@@ -360,24 +349,9 @@ final class IoUringContext extends AbstractAioContext
         }
     }
 
-    /** io_uring_enter(GETEVENTS | EXT_ARG, min_complete 1) with a relative timeout; returns early on EINTR. */
+    /** The blocking io_uring_enter ({@link IoUringWait#awaitCompletion}); cancel waits for its answer with it. */
     void awaitCompletion(long timeoutNs) throws AioException {
-        UnsafeBuffer arg = WAIT_ARG.get();
-        arg.putLong(GeteventsArgDescriptor.SIGMASK_OFFSET, 0L);
-        arg.putInt(GeteventsArgDescriptor.SIGMASK_SZ_OFFSET, 0);
-        arg.putInt(GeteventsArgDescriptor.PAD_OFFSET, 0);
-        if (timeoutNs == INFINITE) {
-            arg.putLong(GeteventsArgDescriptor.TS_OFFSET, 0L);
-        } else {
-            arg.putLong(GeteventsArgDescriptor.TS_OFFSET, arg.addressOffset() + GeteventsArgDescriptor.TV_SEC_OFFSET);
-            arg.putLong(GeteventsArgDescriptor.TV_SEC_OFFSET, timeoutNs / 1_000_000_000L);
-            arg.putLong(GeteventsArgDescriptor.TV_NSEC_OFFSET, timeoutNs % 1_000_000_000L);
-        }
-        int r = ring.enter(0, 1, IoUringSyscalls.IORING_ENTER_GETEVENTS | IoUringSyscalls.IORING_ENTER_EXT_ARG,
-            arg.addressOffset(), GeteventsArgDescriptor.ARG_BYTES);
-        if (r < 0 && r != -ETIME && r != -EINTR && r != -EAGAIN && r != -EBUSY) {
-            throw new AioException("io_uring_enter", null, -r, "waiting for completions");
-        }
+        wait.awaitCompletion(timeoutNs);
     }
 
     @Override
@@ -386,7 +360,7 @@ final class IoUringContext extends AbstractAioContext
             return;
         }
         try {
-            postWakeup();
+            wait.postWakeup();
         } finally {
             exitRing();
         }
@@ -395,23 +369,6 @@ final class IoUringContext extends AbstractAioContext
     /** For this package's parts: wakes every blocked waiter to reap what was posted. */
     void wakeWaiters() {
         interruptBlock();
-    }
-
-    /**
-     * Submits the wakeup NOP unless one is already on its way: while its CQE is in the ring,
-     * every io_uring_enter(GETEVENTS) returns at once, so a second one would add nothing.
-     */
-    private void postWakeup() {
-        if (!wakeupNopPending.compareAndSet(false, true)) {
-            return;
-        }
-        ringLock.lock();
-        try {
-            submission.writeWakeupNop();
-            submission.flush();
-        } finally {
-            ringLock.unlock();
-        }
     }
 
     // ================================================================== cancel and lifecycle
@@ -429,26 +386,18 @@ final class IoUringContext extends AbstractAioContext
     }
 
     private boolean enterRing() {
-        ringUsers.incrementAndGet();
-        if (isClosed()) {
-            ringUsers.decrementAndGet();
-            return false;
-        }
-        return true;
+        return wait.enter();
     }
 
     private void exitRing() {
-        ringUsers.decrementAndGet();
+        wait.exit();
     }
 
     @Override
     protected void closeBackend() throws AioException {
         // The base class marked the context closed: no thread starts using the ring any more.
         // Wake the ones inside (a waiter in io_uring_enter) and let them leave before unmapping.
-        while (ringUsers.get() > 0) {
-            postWakeup();
-            LockSupport.parkNanos(100_000L);
-        }
+        wait.awaitUsersGone();
         try {
             buffers.unregister(ring);
         } finally {
@@ -489,7 +438,7 @@ final class IoUringContext extends AbstractAioContext
         try {
             StringBuilder sb = new StringBuilder("IoUringContext inFlight=").append(inFlight())
                 .append(' ').append(completions).append(' ').append(cancel)
-                .append(" nopPending=").append(wakeupNopPending.get())
+                .append(" nopPending=").append(wait.wakeupNopPending())
                 .append(" readyCqes=").append(readyCompletions()).append(" sqUnsubmitted=")
                 .append(submission.unsubmitted());
             ordering.describeFiles(sb);
@@ -518,7 +467,7 @@ final class IoUringContext extends AbstractAioContext
     }
 
     boolean wakeupNopPending() {
-        return wakeupNopPending.get();
+        return wait.wakeupNopPending();
     }
 
     /** True when CQEs wait in the ring, unconsumed. */

@@ -1,36 +1,21 @@
 package dev.keel.wal;
 
-import dev.keel.aio.OpenFlag;
-import dev.keel.aio.Storage;
-import dev.keel.aio.Aio;
 import dev.keel.aio.AioBackend;
 import dev.keel.aio.AioContext;
-import dev.keel.aio.AioException;
 import dev.keel.aio.AioOptions;
-import dev.keel.aio.AioRequest;
 import dev.keel.aio.NativeFile;
-import dev.keel.aio.OpenFlag;
-import dev.keel.aio.SyncMode;
-import dev.keel.recovery.CleanShutdown;
-import dev.keel.recovery.format.FrameDescriptor;
 import dev.keel.recovery.LogRecovery;
 import dev.keel.recovery.LsnRange;
 import dev.keel.recovery.RecoveredLog;
 import dev.keel.recovery.RecoveryMode;
 import dev.keel.recovery.RecoveryReport;
 import dev.keel.recovery.SegmentFiles;
-import dev.keel.recovery.format.SegmentHeaderDescriptor;
-import dev.keel.recovery.SegmentInfo;
+import dev.keel.recovery.format.FrameDescriptor;
 import net.openhft.chronicle.bytes.BytesStore;
-import org.agrona.concurrent.AgentRunner;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.SecureRandom;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -52,7 +37,8 @@ import java.util.concurrent.CompletableFuture;
  * one committer thread ({@link Committer}) turns whatever is there into one batch of writes and
  * a barrier sync through the AIO layer, keeps the next batch filling while the sync is in flight,
  * and wakes waiters in LSN order. Segments are zero-filled ahead of use by
- * {@link SegmentPreparer}. Opening runs recovery ({@link LogRecovery}) first.
+ * {@link SegmentPreparer}. Opening runs recovery ({@link LogRecovery}) first ({@link WalOpen});
+ * closing syncs, seals and leaves the clean-shutdown marker ({@link Shutdown}).
  *
  * <p>Fail-stop: after a failed write or sync every pending and later append fails with
  * {@link WalFailedException}; nothing is retried. Reopen to recover from what is on disk.
@@ -79,9 +65,8 @@ public final class Wal implements AutoCloseable {
     private final Appender appender;
     /** The DIRECT layout (block size, staging, padding), or null for buffered segments. */
     private final DirectLayout direct;
-    /** Replaced when a truncation restarts the committer; appenders read it to lead. */
-    private volatile Committer committer;
-    private AgentRunner runner;
+    /** The committer and its thread; appenders read the committer to lead a write group. */
+    private final CommitterThread committerThread;
     private final Object adminLock = new Object();
     private final PointReader pointReader;
     private final LogStart start;
@@ -89,15 +74,16 @@ public final class Wal implements AutoCloseable {
     private LsnRange droppedBatch;
     private volatile boolean closed;
 
-    private Wal(Path dir, WalOptions options, DirectoryLock lock, AioBackend backend, AioContext ctx, AioContext readCtx,
-                RecoveredLog recovered, LogHead head, DirectLayout direct) throws IOException {
+    /** Wires the parts of a log {@link WalOpen} recovered; the caller closes ctx, readCtx and lock on failure. */
+    Wal(Path dir, WalOptions options, DirectoryLock lock, AioBackend backend, AioContext ctx, AioContext readCtx,
+        RecoveredLog recovered, LogHead head, DirectLayout direct) throws IOException {
         this.dir = dir;
         this.options = options;
         this.lock = lock;
         this.ctx = ctx;
         this.readCtx = readCtx;
         this.recoveryReport = recovered.report();
-        long logId = recovered.logId() != 0 ? recovered.logId() : newLogId();
+        long logId = recovered.logId() != 0 ? recovered.logId() : WalOpen.newLogId();
         int ringBytes = options.effectiveLogBufferBytes();
         this.direct = direct;
         this.state = new LogState(new LogBuffer(ringBytes));
@@ -107,119 +93,21 @@ public final class Wal implements AutoCloseable {
             backend.open(AioOptions.defaults().backend(backend).maxInFlight(16)), spares);
         this.segments = new Segments(dir, logId, options.segmentBytes(), options.durability(), options.directIo(), preparer,
             backend.storage());
-        boolean empty = recovered.segments().isEmpty();
-        // An empty log continues at its head (a reset may have moved it), in the segment after the reset epoch's.
-        long tailIndex = Math.max(0, head.epochSegment() - 1);
-        long tailOffset = options.segmentBytes();
-        for (SegmentInfo s : recovered.segments()) {
-            segments.add(s.index(), s.firstLsn(), false);
-            tailIndex = s.index();
-            tailOffset = s.endOffsetBytes();
-        }
-        long nextLsn = head.nextLsn(recovered);
-        long lastLsn = nextLsn - 1;
+        WalOpen.Tail tail = WalOpen.openTail(dir, options, readCtx, segments, preparer, recovered, head, backend.storage());
+        long tailIndex = tail.index();
+        long lastLsn = tail.nextLsn() - 1;
         state.durableLsn = lastLsn;
         state.syncedLsn = lastLsn;
         this.pointReader = new PointReader(this);
-        NativeFile tailFile = null;
-        long tailBytes;
-        try {
-            preparer.alreadyPrepared(tailIndex + usableSpares(backend.storage(), recovered.spareSegments(), options.segmentBytes()));
-            if (!empty) { // index the tail now: appending goes on extending its offsets
-                segments.byIndex(tailIndex).offsets().build(readCtx, SegmentFiles.segmentPath(dir, tailIndex), tailIndex,
-                    logId, lastLsn, options.recoveryMode() == dev.keel.recovery.RecoveryMode.SKIP_ANY_CORRUPTED_RECORDS);
-            }
-            tailFile = empty ? null : segments.openTail(tailIndex);
-            // The tail keeps the size it was created with (its header's), whatever the options say now.
-            tailBytes = tailFile == null ? options.segmentBytes() : tailFile.size();
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(tailFile);
-            closeQuietly(preparer); // its thread and context would outlive a log that never opened
-            throw e;
-        }
-        this.appender = new Appender(state, segments, ctx, metrics, options.segmentBytes(), nextLsn, tailIndex,
-            tailOffset, tailBytes, options.durability(), options.directIo());
+        this.appender = new Appender(state, segments, ctx, metrics, options.segmentBytes(), tail.nextLsn(), tailIndex,
+            tail.offsetBytes(), tail.bytes(), options.durability(), options.directIo());
         state.segmentSalt = FrameDescriptor.salt(logId, tailIndex);
-        if (empty) {
+        if (tail.file() == null) {
             segments.prepareAhead(tailIndex + 1); // a new (or reset) log: its first segment is needed at once
         }
         this.start = new LogStart(this, state, appender, preparer, segments, head);
-        startCommitter(tailIndex, tailFile, tailOffset, tailBytes, lastLsn);
-    }
-
-    private void startCommitter(long tailIndex, NativeFile tailFile, long tailOffset, long tailBytes, long lastLsn) {
-        committer = new Committer(state, ctx, segments, options.durability(), options.maxBatchBytes(),
-            options.maxSyncsInFlight(), metrics, tailIndex, tailFile, tailOffset, tailBytes, lastLsn, direct);
-        runner = new AgentRunner(new CommitterIdleStrategy(committer), committer::failStop, null, committer);
-        AgentRunner.startOnThread(runner);
-    }
-
-    /**
-     * How many of the spare segments recovery found (in index order) can be used as they are:
-     * those prepared at the size new segments get now. The others hold only zeros and are
-     * deleted, with every spare after them, so that the preparer makes them again at this size.
-     */
-    private static int usableSpares(Storage storage, List<Path> spares, long segmentBytes) throws IOException {
-        int usable = 0;
-        while (usable < spares.size() && Files.size(spares.get(usable)) == segmentBytes) {
-            usable++;
-        }
-        for (Path p : spares.subList(usable, spares.size())) {
-            storage.deleteIfExists(p);
-        }
-        return usable;
-    }
-
-    /**
-     * The context the committer writes through. DIRECT: with the staging buffers registered
-     * (io_uring WRITE_FIXED, no page pinning per write). Registration counts against
-     * RLIMIT_MEMLOCK without CAP_IPC_LOCK; a refusal costs only that saving, so the log opens
-     * without it and says so (WARNING, naming the bytes and the kernel's reason).
-     */
-    private static AioContext openWriteContext(AioBackend backend, DirectLayout direct) throws IOException {
-        AioOptions write = AioOptions.defaults().backend(backend).maxInFlight(64);
-        if (direct == null) {
-            return backend.open(write);
-        }
-        ByteBuffer[] staging = direct.stagingBuffers();
-        try {
-            return backend.open(write.registeredBuffers(staging));
-        } catch (AioException e) {
-            LOG.log(System.Logger.Level.WARNING, "DIRECT staging buffers (" + staging.length + " x " + staging[0].capacity()
-                + " bytes) not registered with " + backend.name() + ": " + e.getMessage() + "; writes go unregistered");
-            return backend.open(write);
-        }
-    }
-
-    /**
-     * The block size DIRECT writes align to, from a probe file opened O_DIRECT in the log's
-     * directory: a file system that refuses O_DIRECT (tmpfs, some network file systems) is named
-     * here, at open, never answered by a silent fall-back to buffered writes. Through the log's
-     * storage: a power cut can leave the probe behind (its name made, its removal not yet durable).
-     */
-    private static int directBlockBytes(Storage storage, Path dir) throws IOException {
-        Path probe = dir.resolve(SegmentFiles.DIRECT_PROBE_FILE);
-        try (NativeFile f = storage.open(probe, OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.DIRECT)) {
-            int blockBytes = f.blockSize();
-            if (Integer.bitCount(blockBytes) != 1 || blockBytes > SegmentHeaderDescriptor.HEADER_BYTES) {
-                throw new IOException("directIo=true: " + dir + " has a block size of " + blockBytes
-                    + " bytes; DIRECT needs a power of two of at most " + SegmentHeaderDescriptor.HEADER_BYTES);
-            }
-            return blockBytes;
-        } catch (AioException e) {
-            throw new IOException("directIo=true: " + dir + " refuses O_DIRECT (" + e.getMessage()
-                + "); open the log with directIo(false)", e);
-        } finally {
-            storage.deleteIfExists(probe);
-        }
-    }
-
-    private static long newLogId() {
-        long id;
-        do {
-            id = new SecureRandom().nextLong();
-        } while (id == 0);
-        return id;
+        this.committerThread = new CommitterThread(state, ctx, segments, options, metrics, direct);
+        committerThread.start(tailIndex, tail.file(), tail.offsetBytes(), tail.bytes(), lastLsn);
     }
 
     /** Opens (creating if needed) the log in {@code dir} with default options. */
@@ -237,45 +125,15 @@ public final class Wal implements AutoCloseable {
      *     cannot be read
      */
     public static Wal open(Path dir, WalOptions options) throws IOException {
-        if (dir == null || options == null) {
-            throw new IllegalArgumentException("dir and options must not be null");
-        }
-        options.validate();
-        // Chosen once: the write, read and preparation contexts and the file operations all come from this instance.
-        AioBackend backend = Aio.choose(options.aioBackend());
-        Storage storage = backend.storage();
-        if (storage.exists(dir)) {
-            SegmentFiles.listOwned(storage, dir); // refuses a file or a foreign directory before anything is created in it
-        }
-        storage.createDirectories(dir);
-        DirectoryLock lock = DirectoryLock.acquire(dir);
-        AioContext ctx = null;
-        AioContext readCtx = null;
+        WalOpen opening = WalOpen.recover(dir, options);
         try {
-            // One staging buffer per batch that can be built or in flight: registered with the write context.
-            DirectLayout direct = options.directIo()
-                ? new DirectLayout(directBlockBytes(storage, dir), options.maxBatchBytes(), options.maxSyncsInFlight() + 1) : null;
-            ctx = openWriteContext(backend, direct);
-            readCtx = backend.open(AioOptions.defaults().backend(backend).maxInFlight(64));
-            LogHead.discardUnfinished(storage, dir);
-            LogHead head = LogHead.read(dir);
-            LogStart.deleteDeadSegments(storage, dir, head.epochSegment());
-            RecoveredLog recovered = new LogRecovery(readCtx, options.recoveryMode(), false).recover(dir);
-            LOG.log(System.Logger.Level.INFO, "opened " + dir + ": " + recovered.report().summary());
-            Wal wal = new Wal(dir, options, lock, backend, ctx, readCtx, recovered, head, direct);
-            try {
-                wal.droppedBatch = wal.start.dropIncompleteBatch(wal.pointReader);
-            } catch (IOException | RuntimeException e) {
-                closeQuietly(wal);
-                throw e;
-            }
-            return wal;
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(readCtx);
-            closeQuietly(ctx);
-            lock.close();
+            // Logged here, not in WalOpen: the line names its source, and users' filters know Wal.open.
+            LOG.log(System.Logger.Level.INFO, "opened " + dir + ": " + opening.recovered().report().summary());
+        } catch (RuntimeException e) {
+            opening.abandon();
             throw e;
         }
+        return opening.finish();
     }
 
     /**
@@ -288,6 +146,11 @@ public final class Wal implements AutoCloseable {
      */
     public static ReadOnlyWal openReadOnly(Path dir, WalOptions options) throws IOException {
         return ReadOnlyWal.open(dir, options);
+    }
+
+    /** Drops the last atomic batch if a crash cut it (at open, before any append). */
+    void dropIncompleteBatch() throws IOException {
+        droppedBatch = start.dropIncompleteBatch(pointReader);
     }
 
     /** The records of an atomic batch that a crash cut and that opening dropped; null when none. */
@@ -314,23 +177,13 @@ public final class Wal implements AutoCloseable {
         return Repair.run(dir, options, dryRun);
     }
 
-    private static void closeQuietly(AutoCloseable c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // Already failing: the first exception is the one to report.
-            }
-        }
-    }
-
     // ------------------------------------------------------------------ appending
 
     /** Appends a record and returns its LSN once it is durable. Allocates nothing in steady state. */
     public long append(byte[] payload) throws IOException {
         checkPayload(payload == null ? -1 : payload.length);
         long lsn = appender.append(payload, null, payload.length, FrameDescriptor.TYPE_RECORD, Thread.currentThread());
-        appender.awaitDurableOrLead(lsn, committer);
+        appender.awaitDurableOrLead(lsn, committerThread.committer());
         return lsn;
     }
 
@@ -338,7 +191,7 @@ public final class Wal implements AutoCloseable {
     public long append(ByteBuffer payload) throws IOException {
         checkPayload(payload == null ? -1 : payload.remaining());
         long lsn = appender.append(null, payload, payload.remaining(), FrameDescriptor.TYPE_RECORD, Thread.currentThread());
-        appender.awaitDurableOrLead(lsn, committer);
+        appender.awaitDurableOrLead(lsn, committerThread.committer());
         return lsn;
     }
 
@@ -350,7 +203,7 @@ public final class Wal implements AutoCloseable {
         checkPayload(payload == null ? -1 : (int) Math.min(Integer.MAX_VALUE, payload.readRemaining()));
         int length = (int) payload.readRemaining();
         long lsn = appender.append(null, null, payload, length, FrameDescriptor.TYPE_RECORD, Thread.currentThread());
-        appender.awaitDurableOrLead(lsn, committer);
+        appender.awaitDurableOrLead(lsn, committerThread.committer());
         return lsn;
     }
 
@@ -390,7 +243,7 @@ public final class Wal implements AutoCloseable {
             checkPayload(p == null ? -1 : p.remaining());
         }
         long last = appender.appendBatch(payloads, Thread.currentThread());
-        appender.awaitDurableOrLead(last, committer);
+        appender.awaitDurableOrLead(last, committerThread.committer());
         return last;
     }
 
@@ -577,7 +430,6 @@ public final class Wal implements AutoCloseable {
         }
     }
 
-
     /**
      * Discards every record after {@code lsn}, durably; the next append gets {@code lsn + 1}.
      * Waits for appends in flight, then pauses the committer while the segment files are cut.
@@ -599,39 +451,23 @@ public final class Wal implements AutoCloseable {
         }
     }
 
-    /** A change to the log's files made with the committer stopped; it restarts the committer last. */
-    interface CommitterStoppedChange {
-        void run(NativeFile committerTail) throws IOException;
+    /** See {@link CommitterThread#withStopped}: a change to the log's files made with the committer stopped. */
+    void withCommitterStopped(CommitterThread.StoppedChange change) throws IOException {
+        committerThread.withStopped(change);
     }
 
-    /**
-     * Stops the committer (the log must be drained), runs {@code change}, and releases write
-     * leadership. When the change fails, the log fails stop with its cause: the committer is not
-     * coming back, so an append would wait forever, and close for its commit marker (found: close
-     * hung after truncateAfter threw).
-     */
-    void withCommitterStopped(CommitterStoppedChange change) throws IOException {
-        NativeFile tail = stopCommitter();
-        try {
-            change.run(tail);
-        } catch (IOException | RuntimeException | Error e) {
-            committer.failStop(e);
-            throw e;
-        } finally {
-            state.leadership.release();
-        }
+    /** Stops the committer for good (close): write leadership stays taken; returns its tail file. */
+    NativeFile stopCommitter() {
+        return committerThread.stop();
     }
 
-    /** Stops the committer thread (the log must be drained); returns its tail file. */
-    private NativeFile stopCommitter() throws IOException {
-        committer.requestStop();
-        runner.close();
-        state.leadership.acquire(); // an appender may still be finishing the group it leads
-        return committer.segmentFile();
+    /** The committer now running (replaced when a change restarts it). */
+    Committer committer() {
+        return committerThread.committer();
     }
 
     void restartCommitter(long tailIndex, NativeFile tailFile, long tailOffset, long tailBytes, long lastLsn) {
-        startCommitter(tailIndex, tailFile, tailOffset, tailBytes, lastLsn);
+        committerThread.start(tailIndex, tailFile, tailOffset, tailBytes, lastLsn);
     }
 
     // ------------------------------------------------------------------ closing
@@ -647,54 +483,7 @@ public final class Wal implements AutoCloseable {
                 return;
             }
             closed = true;
-            IOException failure = null;
-            try {
-                if (state.failure == null && segments.count() > 0) {
-                    appender.close();
-                    appender.appendCommitMarker();
-                    syncAppended();
-                } else {
-                    appender.close();
-                }
-            } catch (IOException e) {
-                failure = e;
-            }
-            committer.requestStop();
-            runner.close();
-            state.leadership.acquire(); // kept: nothing drives the write path after close
-            NativeFile tail = committer.segmentFile();
-            try {
-                committer.drainInFlight();
-                if (state.failure == null && failure == null && tail != null) {
-                    sealAndMarkClean(tail);
-                }
-            } catch (IOException e) {
-                failure = failure == null ? e : failure;
-            } finally {
-                closeQuietly(tail);
-                segments.closeChannels();
-                closeQuietly(preparer);
-                closeQuietly(ctx);
-                closeQuietly(readCtx);
-                lock.close();
-            }
-            if (failure != null) {
-                throw failure;
-            }
-            if (state.failure != null) {
-                throw new WalFailedException("log " + dir + " was closed after failing: " + state.failure.getMessage(),
-                    state.failure);
-            }
+            new Shutdown(this, dir, state, appender, segments, ctx).close(lock, preparer, ctx, readCtx);
         }
-    }
-
-    private void sealAndMarkClean(NativeFile tail) throws IOException {
-        AioRequest[] seal = {new AioRequest().prepareSync(tail, SyncMode.FILE)};
-        if (ctx.submitAndWait(seal, 0, 1) != 1) {
-            throw new WalFailedException("fsync of " + tail.path() + " failed at close: " + seal[0].errno(), null);
-        }
-        CleanShutdown marker = new CleanShutdown(segments.logId(), committer.segmentIndex(), committer.segmentOffset(),
-            appender.lastLsn());
-        DurableFiles.replace(ctx, dir.resolve(SegmentFiles.CLEAN_TMP_FILE), dir.resolve(SegmentFiles.CLEAN_FILE), marker.encode());
     }
 }

@@ -1,5 +1,7 @@
 package dev.keel.aio.internal;
 
+import dev.keel.aio.AioException;
+
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -29,6 +31,12 @@ public final class LeaderFollowerWait {
     @FunctionalInterface
     public interface LeaderKick {
         void kick();
+    }
+
+    /** What the leader does while it leads: sleeps in the kernel until a completion, a wake-up or the timeout. */
+    @FunctionalInterface
+    public interface KernelSleep {
+        void sleep(long timeoutNs) throws AioException;
     }
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -74,6 +82,23 @@ public final class LeaderFollowerWait {
             return false;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * One waiter's whole wait, once it noted {@code notedEpoch} and then found nothing to reap:
+     * as leader it sleeps through {@code sleep} and steps down, even when the sleep throws; else
+     * it follows as {@link #becomeLeader} says. Pass a {@code sleep} made once: a method
+     * reference made per call would allocate on the hot path.
+     */
+    public void await(long notedEpoch, long timeoutNs, KernelSleep sleep) throws AioException {
+        if (!becomeLeader(notedEpoch, timeoutNs)) {
+            return;
+        }
+        try {
+            sleep.sleep(timeoutNs);
+        } finally {
+            stepDown();
         }
     }
 

@@ -57,6 +57,8 @@ final class EventFdWait {
     private final long scratchAddress;
     /** The leader sleeps in ppoll on the eventfd, the others on its condition; its lock is a leaf lock. */
     private final LeaderFollowerWait waiters = new LeaderFollowerWait(this::kickLeader);
+    /** The leader's sleep, made once (see {@link LeaderFollowerWait#await}). */
+    private final LeaderFollowerWait.KernelSleep leaderSleep = this::waitForEventFd;
 
     private EventFdWait(int eventFd) {
         this.eventFd = eventFd;
@@ -85,13 +87,8 @@ final class EventFdWait {
     /** Waits up to {@code timeoutNs} unless {@code completionsVisible} already says there is something to reap. */
     void block(long timeoutNs, BooleanSupplier completionsVisible) throws AioException {
         long epoch = waiters.epoch();
-        if (completionsVisible.getAsBoolean() || !waiters.becomeLeader(epoch, timeoutNs)) {
-            return;
-        }
-        try {
-            waitForEventFd(timeoutNs);
-        } finally {
-            waiters.stepDown();
+        if (!completionsVisible.getAsBoolean()) {
+            waiters.await(epoch, timeoutNs, leaderSleep);
         }
     }
 

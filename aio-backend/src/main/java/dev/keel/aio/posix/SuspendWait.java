@@ -60,6 +60,8 @@ final class SuspendWait {
     private final WakePipe wake;
     /** The leader waits in aio_suspend, the others for it to return; the pipe wakes it, so no kick here. */
     private final LeaderFollowerWait waiters = new LeaderFollowerWait(null);
+    /** The leader's sleep, made once (see {@link LeaderFollowerWait#await}). */
+    private final LeaderFollowerWait.KernelSleep leaderSleep = this::lead;
     /** The leader's list: only the leader calls aio_suspend. */
     private final SuspendList suspendList;
     /** Descriptors the snapshot already listed (under listLock). */
@@ -94,14 +96,7 @@ final class SuspendWait {
      * which it does on any listed completion, a wake-up, or its timeout.
      */
     void block(long timeoutNs) throws AioException {
-        if (!waiters.becomeLeader(waiters.epoch(), timeoutNs)) {
-            return;
-        }
-        try {
-            lead(timeoutNs);
-        } finally {
-            waiters.stepDown();
-        }
+        waiters.await(waiters.epoch(), timeoutNs, leaderSleep);
     }
 
     private void lead(long timeoutNs) throws AioException {

@@ -24,6 +24,10 @@ import java.nio.file.Path;
  * (fallocate: the device writes each byte once); syncs it, renames it to its segment name and
  * syncs the directory. A {@code .prep} file never holds a record, so recovery may delete it.
  *
+ * <p>The zeros go through the page cache on purpose. Written O_DIRECT (no copy, no cache), they
+ * made a lone 4 KiB FDATASYNC writer 0.6x as fast (interleaved, load 1): the log's buffered
+ * frames are not page-aligned, so a write into a page the cache does not hold reads it first.
+ *
  * <p>Failure (a full disk, above all) is kept and given to whoever needs the segment, with the
  * directory and the bytes needed; the log then fails stop instead of writing without space.
  */

@@ -109,14 +109,10 @@ enum Workload {
     TRUNCATIONS(64 << 10) {
         @Override
         void run(Wal wal, History h) throws Exception {
-            for (int i = 0; i < 30; i++) {
-                append(wal, h, i, 5000);
-            }
+            appendEach(wal, h, 0, 30, 5000);
             cut(wal, h, History.Cut.BEFORE, 20);
             cut(wal, h, History.Cut.AFTER, 25);
-            for (int i = 100; i < 106; i++) {
-                append(wal, h, i, 3000);
-            }
+            appendEach(wal, h, 100, 106, 3000);
         }
     },
     /**
@@ -129,13 +125,9 @@ enum Workload {
     SEGMENT_RECYCLING(64 << 10) {
         @Override
         void run(Wal wal, History h) throws Exception {
-            for (int i = 0; i < 30; i++) {
-                append(wal, h, i, 5000);
-            }
+            appendEach(wal, h, 0, 30, 5000);
             cut(wal, h, History.Cut.BEFORE, 25);
-            for (int i = 100; i < 130; i++) {
-                append(wal, h, i, 5000);
-            }
+            appendEach(wal, h, 100, 130, 5000);
         }
     },
     /**
@@ -148,26 +140,18 @@ enum Workload {
     HEAD_MOVES(64 << 10) {
         @Override
         void run(Wal wal, History h) throws Exception {
-            for (int i = 0; i < 24; i++) {
-                append(wal, h, i, 4000);
-            }
+            appendEach(wal, h, 0, 24, 4000);
             cut(wal, h, History.Cut.PREFIX, 20);
-            for (int i = 100; i < 106; i++) {
-                append(wal, h, i, 3000);
-            }
+            appendEach(wal, h, 100, 106, 3000);
             cut(wal, h, History.Cut.RESET, 1000);
-            for (int i = 200; i < 206; i++) {
-                append(wal, h, i, 3000);
-            }
+            appendEach(wal, h, 200, 206, 3000);
         }
     },
     /** A few appends, then close: seal, clean-shutdown marker, directory sync; crashes fall inside the close. */
     CLEAN_CLOSE(64 << 10) {
         @Override
         void run(Wal wal, History h) throws Exception {
-            for (int i = 0; i < 6; i++) {
-                append(wal, h, i, 1500);
-            }
+            appendEach(wal, h, 0, 6, 1500);
             wal.close();
         }
     };
@@ -190,6 +174,13 @@ enum Workload {
     static void append(Wal wal, History h, long key, int bytes) throws Exception {
         long lsn = wal.append(h.submit(key, bytes));
         h.acked(lsn, key);
+    }
+
+    /** Blocking appends of the keys {@code [fromKey, toKey)}, {@code bytes} each, in order. */
+    static void appendEach(Wal wal, History h, int fromKey, int toKey, int bytes) throws Exception {
+        for (int key = fromKey; key < toKey; key++) {
+            append(wal, h, key, bytes);
+        }
     }
 
     /** A truncation or reset, its start and end marked in the history. */

@@ -5,6 +5,7 @@ import dev.keel.aio.AioBackend;
 import dev.keel.aio.AioContext;
 import dev.keel.aio.AioException;
 import dev.keel.aio.AioOptions;
+import dev.keel.aio.BufferRegistrationException;
 import dev.keel.aio.NativeFile;
 import dev.keel.aio.OpenFlag;
 import dev.keel.aio.Storage;
@@ -208,7 +209,7 @@ final class WalOpen {
         ByteBuffer[] staging = direct.stagingBuffers();
         try {
             return backend.open(write.registeredBuffers(staging));
-        } catch (AioException e) {
+        } catch (BufferRegistrationException e) {
             LOG.log(System.Logger.Level.WARNING, "DIRECT staging buffers (" + staging.length + " x " + staging[0].capacity()
                 + " bytes) not registered with " + backend.name() + ": " + e.getMessage() + "; writes go unregistered");
             return backend.open(write);

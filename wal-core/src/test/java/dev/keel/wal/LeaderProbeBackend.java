@@ -12,6 +12,7 @@ import dev.keel.aio.SyncMode;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A backend for testing who drives the write path: it records which thread submitted each batch
@@ -27,7 +28,7 @@ final class LeaderProbeBackend extends ForwardingAioBackend {
     /** Every write submitted (not the preparer's zero-fill, which waits for its own), in order. */
     final List<Write> writes = new CopyOnWriteArrayList<>();
     /** Batches the log ran in the calling thread ({@link AioContext#submitAndWaitInline}). */
-    final java.util.concurrent.atomic.AtomicInteger inlineBatches = new java.util.concurrent.atomic.AtomicInteger();
+    final AtomicInteger inlineBatches = new AtomicInteger();
     /** Names of the threads that submitted a batch holding a sync, in order. */
     final List<String> syncSubmitters = new CopyOnWriteArrayList<>();
     private volatile CountDownLatch gate;

@@ -412,11 +412,6 @@ final class IoUringContext extends AbstractAioContext
         return ring.enterCalls();
     }
 
-    /** Transfers issued as READ_FIXED or WRITE_FIXED. */
-    long fixedTransfers() {
-        return buffers.fixedTransfers();
-    }
-
     /** The ordering core, for its counters (chains, re-issues, linked, held and parked syncs). */
     IoUringOrdering ordering() {
         return ordering;

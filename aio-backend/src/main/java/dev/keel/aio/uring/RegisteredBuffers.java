@@ -1,6 +1,7 @@
 package dev.keel.aio.uring;
 
 import dev.keel.aio.AddressOf;
+import dev.keel.aio.BufferRegistrationException;
 import dev.keel.aio.AioException;
 import dev.keel.aio.Errno;
 import org.agrona.BufferUtil;
@@ -8,7 +9,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The buffers registered with the ring (IORING_REGISTER_BUFFERS), from
@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * direct buffers once, pass them to {@code AioOptions.registeredBuffers(...)} when opening
  * the context, keep them alive (and unmoved: they are direct) for the context's life, and
  * submit requests whose address and length lie inside one of them, slices included; nothing
- * else changes in the request. {@code IoUringContext.fixedTransfers()} counts the transfers
+ * else changes in the request. {@code AioCounter.FIXED_TRANSFERS} counts the transfers
  * that went as FIXED, for a test to prove it. Registered memory counts against RLIMIT_MEMLOCK
  * (kernels before 5.12, or no CAP_IPC_LOCK): a refusal names the limit ({@link #hint}). The
  * lookup is a linear scan (a write path registers a handful), no allocation.
@@ -39,7 +39,6 @@ final class RegisteredBuffers {
     /** [base[i], end[i]) is buffer index i. */
     private final long[] base;
     private final long[] end;
-    private final AtomicLong fixedTransfers = new AtomicLong();
 
     private RegisteredBuffers(int count) {
         this.base = new long[count];
@@ -76,26 +75,20 @@ final class RegisteredBuffers {
             r = ring.register(IoUringSyscalls.IORING_REGISTER_BUFFERS, iovecs.addressOffset(), n);
         } while (r == -EINTR);
         if (r < 0) {
-            throw new AioException("io_uring_register(IORING_REGISTER_BUFFERS)", null, -r, hint(-r, n, totalBytes));
+            throw new BufferRegistrationException("io_uring_register(IORING_REGISTER_BUFFERS)", -r, hint(-r, n, totalBytes));
         }
         return registered;
     }
 
-    /** The registered buffer holding the whole transfer (counted as a FIXED transfer), or -1. */
+    /** The registered buffer holding the whole transfer, or -1. */
     int indexOf(long address, int length) {
         long transferEnd = address + length;
         for (int i = 0; i < base.length; i++) {
             if (address >= base[i] && transferEnd <= end[i]) {
-                fixedTransfers.incrementAndGet();
                 return i;
             }
         }
         return -1;
-    }
-
-    /** Transfers issued as READ_FIXED or WRITE_FIXED so far. */
-    long fixedTransfers() {
-        return fixedTransfers.get();
     }
 
     /** At context close, with the ring still open. */

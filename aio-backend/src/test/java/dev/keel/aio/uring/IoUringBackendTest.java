@@ -853,13 +853,13 @@ class IoUringBackendTest {
         }
         submit(c, writes);
         awaitCompletions(c, 4).forEach(r -> assertEquals(PAGE, r.result()));
-        assertEquals(4, c.fixedTransfers(), "WRITE_FIXED for writes inside the registered buffer");
+        assertEquals(4, c.count(AioCounter.FIXED_TRANSFERS), "WRITE_FIXED for writes inside the registered buffer");
 
         AioRequest read = new AioRequest().prepareRead(f, 0, base + 8L * PAGE, 4 * PAGE);
         submit(c, read);
         awaitCompletions(c, 1);
         assertEquals(4 * PAGE, read.result());
-        assertEquals(5, c.fixedTransfers(), "READ_FIXED for a read into it");
+        assertEquals(5, c.count(AioCounter.FIXED_TRANSFERS), "READ_FIXED for a read into it");
         for (int i = 0; i < 4 * PAGE; i++) {
             assertEquals(registered.get(i), registered.get(8 * PAGE + i), "byte " + i + " read back");
         }
@@ -869,14 +869,14 @@ class IoUringBackendTest {
         AioRequest straddling = new AioRequest().prepareWrite(f, 5L * PAGE, base + 15L * PAGE + 1, PAGE);
         submit(c, outside, straddling);
         awaitCompletions(c, 2).forEach(r -> assertEquals(PAGE, r.result()));
-        assertEquals(5, c.fixedTransfers(), "transfers not wholly inside a registered buffer use READ/WRITE");
+        assertEquals(5, c.count(AioCounter.FIXED_TRANSFERS), "transfers not wholly inside a registered buffer use READ/WRITE");
 
         NativeFile log = file("fixed.log", OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.APPEND);
         AioRequest[] appends = {
             new AioRequest().prepareAppend(log, base + PAGE, PAGE), new AioRequest().prepareAppend(log, base, PAGE)};
         submit(c, appends);
         awaitCompletions(c, 2).forEach(r -> assertEquals(PAGE, r.result()));
-        assertEquals(7, c.fixedTransfers(), "WRITE_FIXED at the file position for appends");
+        assertEquals(7, c.count(AioCounter.FIXED_TRANSFERS), "WRITE_FIXED at the file position for appends");
         byte[] logged = Files.readAllBytes(log.path());
         byte[] expectedLog = new byte[2 * PAGE];
         registered.get(PAGE, expectedLog, 0, PAGE);

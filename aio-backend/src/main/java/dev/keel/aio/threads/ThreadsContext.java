@@ -9,7 +9,6 @@ import dev.keel.aio.AioRequest;
 import dev.keel.aio.CancelResult;
 import dev.keel.aio.Errno;
 import dev.keel.aio.RequestState;
-import dev.keel.aio.SyncMode;
 import dev.keel.aio.internal.FileSyscalls;
 import org.agrona.collections.Int2ObjectHashMap;
 
